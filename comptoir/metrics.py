@@ -1,0 +1,90 @@
+"""Prometheus metrics of a comptoir process, served by ``GET /metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+SOURCE_REQUESTS = Counter(
+    "comptoir_source_requests",
+    "Requests sent to an upstream source, by outcome (ok, unavailable, rejected, invalid, open).",
+    ["source", "collection", "outcome"],
+    registry=REGISTRY,
+)
+SOURCE_LATENCY = Histogram(
+    "comptoir_source_request_seconds",
+    "Latency of requests to an upstream source.",
+    ["source", "collection"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+    registry=REGISTRY,
+)
+SOURCE_RETRIES = Counter(
+    "comptoir_source_retries",
+    "Retries of idempotent reads to an upstream source.",
+    ["source"],
+    registry=REGISTRY,
+)
+CACHE_LOOKUPS = Counter(
+    "comptoir_cache_lookups",
+    "Cache lookups by result: hit (fresh), miss, stale_served (source failed or revalidating).",
+    ["source", "collection", "result"],
+    registry=REGISTRY,
+)
+REVALIDATIONS = Counter(
+    "comptoir_cache_revalidations",
+    "Background refreshes of stale entries (stale-while-revalidate).",
+    ["source", "collection"],
+    registry=REGISTRY,
+)
+BREAKER_STATE = Gauge(
+    "comptoir_breaker_state",
+    "Circuit breaker state per source: 0 closed, 1 half-open, 2 open.",
+    ["source"],
+    registry=REGISTRY,
+)
+CACHE_UP = Gauge(
+    "comptoir_cache_up",
+    "1 when the cache backend answers, 0 when it is down.",
+    ["backend"],
+    registry=REGISTRY,
+)
+HOOK_EVENTS = Counter(
+    "comptoir_hook_events",
+    "Change events received, by outcome (accepted, bad_signature, too_large, malformed, unknown_source).",
+    ["source", "outcome"],
+    registry=REGISTRY,
+)
+INVALIDATED = Counter(
+    "comptoir_hook_invalidated_entries",
+    "Cache entries dropped by change events.",
+    ["source"],
+    registry=REGISTRY,
+)
+GRAPHQL_REQUESTS = Counter(
+    "comptoir_graphql_requests",
+    "GraphQL operations by outcome (ok, errors, degraded, rejected).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+GRAPHQL_LATENCY = Histogram(
+    "comptoir_graphql_request_seconds",
+    "Time to answer a GraphQL request.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+    registry=REGISTRY,
+)
+OUTBOX_DEPTH = Gauge(
+    "comptoir_outbox_pending",
+    "Writes held in the local outbox awaiting their source.",
+    registry=REGISTRY,
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "comptoir_outbox_oldest_pending_seconds",
+    "Age of the oldest write awaiting its source.",
+    registry=REGISTRY,
+)
+OUTBOX_FAILED = Gauge(
+    "comptoir_outbox_failed",
+    "Writes their source rejected, kept for an operator.",
+    registry=REGISTRY,
+)

@@ -1,0 +1,219 @@
+"""Reading one upstream collection by id through the cache.
+
+A :class:`CachedCollection` lives as long as the process (it holds the
+in-flight map that coalesces concurrent requests); the per-request
+:class:`CollectionLoader` batches the ids one GraphQL operation asks for.
+For a batch: one multi-get from the cache; fresh entries answer at once;
+stale entries are served only when the source fails (or at once, for
+stale-while-revalidate collections, with a background refresh); the misses
+go upstream in one batch — shared with any other request already fetching
+the same ids — and are written back in one pipelined call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiodataloader import DataLoader
+
+from comptoir.cache.backend import CacheBackend
+from comptoir.cache.entry import CacheEntry
+from comptoir.cache.keys import item_key
+from comptoir.cache.policy import Freshness, FreshnessPolicy
+from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS
+from comptoir.sources.degraded import DegradedReport
+from comptoir.sources.errors import SourceError, SourceUnavailable
+
+log = logging.getLogger("comptoir.sources")
+
+FetchMany = Callable[[list[str]], Awaitable[tuple[Mapping[str, Any], float | None]]]
+"""Fetch ids upstream: the value of every id the source knows, and the max-age it granted."""
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSpec:
+    """How one collection is cached: its source, name, default freshness and revalidation mode."""
+
+    source: str
+    name: str
+    default_max_age_s: float
+    stale_while_revalidate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    value: Any = None
+    error: SourceError | None = None
+
+
+class CachedCollection:
+    """One upstream collection read by id, shared by every request of the process."""
+
+    def __init__(
+        self,
+        spec: CollectionSpec,
+        fetch: FetchMany,
+        cache: CacheBackend,
+        policy: FreshnessPolicy,
+        *,
+        tag_of: Callable[[str], str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.spec = spec
+        self._fetch = fetch
+        self._cache = cache
+        self._policy = policy
+        self._tag_of = tag_of
+        self._clock = clock
+        self._inflight: dict[str, asyncio.Future[_Outcome]] = {}
+        self._revalidating: set[str] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        self._labels = (spec.source, spec.name)
+
+    def key(self, item_id: str) -> str:
+        """The cache key of ``item_id`` in this collection."""
+        return item_key(self.spec.source, self.spec.name, item_id)
+
+    async def load_many(self, ids: Sequence[str], report: DegradedReport) -> list[Any]:
+        """The value of each id (``None`` when unknown), or the :class:`SourceError` that kept it."""
+        entries = await self._cache.get_many([self.key(i) for i in ids])
+        now = self._clock()
+        results: list[Any] = [None] * len(ids)
+        wanted: dict[str, CacheEntry | None] = {}
+        to_revalidate: list[str] = []
+        hits = 0
+        for index, (item_id, entry) in enumerate(zip(ids, entries, strict=True)):
+            state = Freshness.GONE if entry is None else self._policy.state(entry, now)
+            if state is Freshness.FRESH:
+                results[index] = entry.value  # type: ignore[union-attr]  # FRESH implies an entry
+                hits += 1
+            elif state is Freshness.STALE and self.spec.stale_while_revalidate:
+                results[index] = entry.value  # type: ignore[union-attr]
+                to_revalidate.append(item_id)
+            else:
+                wanted[item_id] = entry if state is Freshness.STALE else None
+        if hits:
+            CACHE_LOOKUPS.labels(*self._labels, "hit").inc(hits)
+        if to_revalidate:
+            report.add(self.spec.source, "stale")
+            CACHE_LOOKUPS.labels(*self._labels, "stale_served").inc(len(to_revalidate))
+            self._revalidate(to_revalidate)
+        if wanted:
+            CACHE_LOOKUPS.labels(*self._labels, "miss").inc(len(wanted))
+            outcomes = await self._fetch_coalesced(list(wanted))
+            for index, item_id in enumerate(ids):
+                if item_id in wanted:
+                    results[index] = self._settle(outcomes[item_id], wanted[item_id], report)
+        return results
+
+    def _settle(self, outcome: _Outcome, stale: CacheEntry | None, report: DegradedReport) -> Any:
+        if outcome.error is None:
+            return outcome.value
+        if stale is not None and isinstance(outcome.error, SourceUnavailable):
+            report.add(self.spec.source, "stale")
+            CACHE_LOOKUPS.labels(*self._labels, "stale_served").inc()
+            return stale.value
+        if isinstance(outcome.error, SourceUnavailable):
+            report.add(self.spec.source, "unavailable")
+        return outcome.error
+
+    async def _fetch_coalesced(self, ids: list[str]) -> dict[str, _Outcome]:
+        loop = asyncio.get_running_loop()
+        waiting: dict[str, asyncio.Future[_Outcome]] = {}
+        mine: list[str] = []
+        for item_id in ids:
+            future = self._inflight.get(item_id)
+            if future is None:
+                self._inflight[item_id] = loop.create_future()
+                mine.append(item_id)
+            else:
+                waiting[item_id] = future
+        outcomes: dict[str, _Outcome] = {}
+        if mine:
+            fetched: dict[str, _Outcome] = {}
+            try:
+                fetched = await self._fetch_and_store(mine)
+            finally:
+                for item_id in mine:
+                    future = self._inflight.pop(item_id)
+                    outcome = fetched.get(item_id) or _Outcome(
+                        error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
+                    )
+                    if not future.done():
+                        future.set_result(outcome)
+            outcomes.update(fetched)
+        for item_id, future in waiting.items():
+            outcomes[item_id] = await asyncio.shield(future)
+        return outcomes
+
+    async def _fetch_and_store(self, ids: list[str]) -> dict[str, _Outcome]:
+        try:
+            values, max_age = await self._fetch(ids)
+        except SourceError as error:
+            return {item_id: _Outcome(error=error) for item_id in ids}
+        await self.prime({item_id: values.get(item_id) for item_id in ids}, max_age)
+        return {item_id: _Outcome(values.get(item_id)) for item_id in ids}
+
+    async def prime(self, values: Mapping[str, Any], max_age: float | None) -> None:
+        """Write values fetched by another call (a list page's items) into this collection's entries."""
+        if not values:
+            return
+        age = self.spec.default_max_age_s if max_age is None else max_age
+        now = self._clock()
+        entries = {self.key(item_id): CacheEntry(value, now, age) for item_id, value in values.items()}
+        tags = None
+        if self._tag_of is not None:
+            tags = {self.key(item_id): self._tag_of(item_id) for item_id in values}
+        await self._cache.set_many(entries, self._policy.ttl_s(age), tags)
+
+    def _revalidate(self, ids: list[str]) -> None:
+        fresh_ids = [i for i in ids if i not in self._revalidating and i not in self._inflight]
+        if not fresh_ids:
+            return
+        self._revalidating.update(fresh_ids)
+        task = asyncio.get_running_loop().create_task(self._revalidate_now(fresh_ids))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _revalidate_now(self, ids: list[str]) -> None:
+        try:
+            # One process refreshes a batch; the lock is named after its first id.
+            lock = f"{self.key(ids[0])}:revalidate"
+            if not await self._cache.try_lock(lock, ttl_s=10.0):
+                return
+            try:
+                REVALIDATIONS.labels(*self._labels).inc()
+                await self._fetch_coalesced(ids)
+            finally:
+                await self._cache.release_lock(lock)
+        except Exception:  # a background refresh must never take the process down
+            log.exception("revalidation of %s.%s failed", *self._labels)
+        finally:
+            self._revalidating.difference_update(ids)
+
+    async def invalidate(self, ids: Sequence[str]) -> int:
+        """Drop the entries of ``ids`` (and every entry tagged with them)."""
+        return await self._cache.invalidate([self.key(i) for i in ids])
+
+    async def wait_background(self) -> None:
+        """Wait for background revalidations (shutdown and tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+class CollectionLoader(DataLoader):  # type: ignore[misc]  # aiodataloader is untyped
+    """The per-request batcher of one collection: every id asked for in a tick goes in one batch."""
+
+    def __init__(self, collection: CachedCollection, report: DegradedReport) -> None:
+        super().__init__(max_batch_size=None, cache=True)
+        self.collection = collection
+        self.report = report
+
+    async def batch_load_fn(self, keys: list[str]) -> list[Any]:
+        """One cached, coalesced batch read for every id of this tick."""
+        return await self.collection.load_many(keys, self.report)

@@ -1,0 +1,53 @@
+"""Errors raised by the source adapters.
+
+The tree::
+
+    SourceError                  any failure talking to an upstream system (carries ``source``)
+    ├── SourceUnavailable        5xx, timeout, refused connection, saturated: a stale value may be served
+    │   └── CircuitOpen          the source's breaker is open: no call was made
+    ├── SourceRejected           4xx: the request was wrong (``status``, ``code``, ``message``)
+    └── SourceResponseInvalid    the answer is not JSON or not of the contract's shape
+
+Resolvers turn these into GraphQL errors whose ``extensions`` name the source,
+so that one source's failure nulls only the fields that depend on it.
+"""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """A failure of one upstream source."""
+
+    code = "SOURCE_ERROR"
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+class SourceUnavailable(SourceError):
+    """The source did not answer usefully (5xx, timeout, refused, saturated)."""
+
+    code = "SOURCE_UNAVAILABLE"
+
+
+class CircuitOpen(SourceUnavailable):
+    """The source's circuit breaker is open, so comptoir did not call it."""
+
+
+class SourceRejected(SourceError):
+    """The source answered 4xx: comptoir's request was wrong or not allowed."""
+
+    code = "SOURCE_REJECTED"
+
+    def __init__(self, source: str, status: int, error: str, message: str) -> None:
+        super().__init__(source, f"HTTP {status} {error}: {message}")
+        self.status = status
+        self.error = error
+
+
+class SourceResponseInvalid(SourceError):
+    """The source answered something that is not the contract's JSON."""
+
+    code = "SOURCE_RESPONSE_INVALID"
