@@ -1,0 +1,293 @@
+"""Delivers the outbox's writes to their sources, in the background of a comptoir process.
+
+``deliver`` is comptoir's: it POSTs ``write.resolved_body()`` to
+``write.path`` of ``write.source`` with ``Idempotency-Key:
+write.idempotency_key`` and maps the answer to an outcome — ``2xx``
+:class:`Delivered` (with the id the source gave), ``4xx`` :class:`Rejected`,
+anything else (``5xx``, timeout, refused connection, open breaker)
+:class:`Unavailable`. ``resolved_body()`` already puts the delivered parent's
+id where a write carried its parent's provisional id, so ``deliver`` needs
+no look-up for ``depends_on``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from comptoir.sources.outbox.backoff import backoff_delay
+from comptoir.sources.outbox.errors import LeaseLost
+from comptoir.sources.outbox.models import (
+    Delivered,
+    DeliveryOutcome,
+    OutboxWrite,
+    Rejected,
+    Unavailable,
+)
+from comptoir.sources.outbox.store import OutboxStore
+
+logger = logging.getLogger(__name__)
+
+Deliver = Callable[[OutboxWrite], Awaitable[DeliveryOutcome]]
+
+
+@dataclass
+class RoundReport:
+    """What one delivery round did."""
+
+    claimed: int = 0
+    delivered: int = 0
+    rejected: int = 0
+    retried: int = 0
+    released: int = 0
+    """Claimed but given back untried: their source failed earlier in the round, or a stop."""
+    lost: int = 0
+    """Whose lease passed to another owner before their outcome was recorded."""
+
+
+class OutboxDispatcher:
+    """Claims due writes and delivers them, one at a time per source, oldest first.
+
+    When a source is unavailable, the write is retried after an exponential,
+    jittered backoff, and the source gets nothing more from this dispatcher
+    until then, so that its writes keep their order. ``deliver`` may raise:
+    the exception is logged and counts as :class:`Unavailable`. Each
+    delivery must end within ``deliver_timeout_s`` (half the lease by
+    default), after which it is abandoned as unavailable — so that a write is
+    never still being delivered when its lease runs out and another owner
+    may claim it.
+    """
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        deliver: Deliver,
+        *,
+        owner: str,
+        lease_s: float = 30.0,
+        base_backoff_s: float = 0.5,
+        max_backoff_s: float = 60.0,
+        jitter: bool = True,
+        clock: Callable[[], float] | None = None,
+        rand: Callable[[], float] = random.random,
+        batch_size: int = 20,
+        poll_s: float = 1.0,
+        deliver_timeout_s: float | None = None,
+    ) -> None:
+        self._deliver_timeout_s = lease_s / 2 if deliver_timeout_s is None else deliver_timeout_s
+        if not 0 < self._deliver_timeout_s < lease_s:
+            raise ValueError("deliver_timeout_s must be positive and shorter than lease_s")
+        self.owner = owner
+        self._store = store
+        self._deliver = deliver
+        self._lease_s = lease_s
+        self._base_backoff_s = base_backoff_s
+        self._max_backoff_s = max_backoff_s
+        self._jitter = jitter
+        # The store's clock by default: leases and due times must agree with it.
+        self._clock = store.clock if clock is None else clock
+        self._rand = rand
+        self._batch_size = batch_size
+        # Other processes enqueue and deliver without telling this one: poll.
+        self._poll_s = poll_s
+        self._paused_until: dict[str, float] = {}
+        self._woken_sources: set[str] = set()
+        self._wakeup = asyncio.Event()
+        self._round_done = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the delivery loop as a background task of the running event loop."""
+        if self._task is not None:
+            raise RuntimeError("the dispatcher is already running")
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name=f"outbox-dispatcher-{self.owner}")
+
+    async def stop(self) -> None:
+        """Finish the deliveries under way, give back the other claims, and end the loop."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        await task
+
+    def wake(self, source: str | None = None) -> None:
+        """Start a round now: after an enqueue, or, naming it, when ``source`` is known back.
+
+        Naming a source ends the backoff of its writes; never blocks.
+        """
+        if source is not None:
+            self._woken_sources.add(source)
+        self._wakeup.set()
+
+    async def drain(self) -> None:
+        """Wait until no write is pending: each one delivered or failed.
+
+        Bound the wait with ``asyncio.timeout``. It returns after the round
+        that empties the outbox, whichever process delivers; nothing polls
+        faster than the loop itself does.
+        """
+        if self._task is None:
+            raise RuntimeError("the dispatcher is not running")
+        self.wake()
+        while True:
+            round_done = self._round_done
+            if (await asyncio.to_thread(self._store.stats)).depth == 0:
+                return
+            if self._task is None or self._task.done():
+                raise RuntimeError("the dispatcher stopped before the outbox drained")
+            await round_done.wait()
+
+    async def run_once(self) -> RoundReport:
+        """One round: claim the due writes and deliver them, each source in turn."""
+        try:
+            return await self._round()
+        finally:
+            done, self._round_done = self._round_done, asyncio.Event()
+            done.set()
+
+    async def _round(self) -> RoundReport:
+        for source in self._take_woken():
+            self._paused_until.pop(source, None)
+            await asyncio.to_thread(self._store.make_due, source)
+        now = self._clock()
+        self._paused_until = {s: t for s, t in self._paused_until.items() if t > now}
+        claimed = await asyncio.to_thread(
+            self._store.claim_due,
+            self.owner,
+            lease_s=self._lease_s,
+            limit=self._batch_size,
+            now=now,
+            exclude_sources=tuple(self._paused_until),
+        )
+        report = RoundReport(claimed=len(claimed))
+        by_source: dict[str, list[OutboxWrite]] = {}
+        for write in claimed:
+            by_source.setdefault(write.source, []).append(write)
+        # Sources are independent: one that times out must not hold up another.
+        results = await asyncio.gather(
+            *(self._deliver_in_turn(writes, report) for writes in by_source.values()),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                logger.error("outbox: a delivery round failed", exc_info=result)
+        return report
+
+    def _take_woken(self) -> set[str]:
+        woken, self._woken_sources = self._woken_sources, set()
+        return woken
+
+    async def _deliver_in_turn(self, writes: list[OutboxWrite], report: RoundReport) -> None:
+        for index, write in enumerate(writes):
+            if self._stopping:
+                await self._release(writes[index:], report)
+                return
+            outcome = await self._attempt(write)
+            if outcome is None:
+                report.lost += 1
+                continue
+            await self._record(write, outcome, report)
+            if isinstance(outcome, Unavailable):
+                await self._release(writes[index + 1 :], report)
+                return
+
+    async def _release(self, writes: list[OutboxWrite], report: RoundReport) -> None:
+        if writes:
+            ids = [write.id for write in writes]
+            report.released += await asyncio.to_thread(self._store.release, self.owner, ids)
+
+    async def _attempt(self, write: OutboxWrite) -> DeliveryOutcome | None:
+        try:
+            # The claim may be old by now (earlier writes of the batch took
+            # their time): the lease must cover this whole delivery.
+            await asyncio.to_thread(self._store.renew, write.id, self.owner, lease_s=self._lease_s)
+        except LeaseLost:
+            logger.warning("outbox: write %s was claimed by another owner", write.id)
+            return None
+        try:
+            outcome = await asyncio.wait_for(self._deliver(write), self._deliver_timeout_s)
+        except Exception as exc:
+            logger.exception("outbox: delivering write %s to %s failed", write.id, write.source)
+            return Unavailable(f"{type(exc).__name__}: {exc}")
+        if not isinstance(outcome, Delivered | Rejected | Unavailable):
+            logger.error("outbox: deliver returned %r for write %s", outcome, write.id)
+            return Unavailable(f"deliver returned {type(outcome).__name__}")
+        return outcome
+
+    async def _record(
+        self, write: OutboxWrite, outcome: DeliveryOutcome, report: RoundReport
+    ) -> None:
+        store, owner = self._store, self.owner
+        try:
+            match outcome:
+                case Delivered(result=result, remote_id=remote_id):
+                    await asyncio.to_thread(
+                        store.mark_delivered, write.id, owner, result=result, remote_id=remote_id
+                    )
+                    report.delivered += 1
+                case Rejected(status=status, error=error, result=result):
+                    logger.warning("outbox: %s refused write %s: %s", write.source, write.id, error)
+                    await asyncio.to_thread(
+                        store.mark_failed, write.id, owner, error=f"{status} {error}", result=result
+                    )
+                    report.rejected += 1
+                case Unavailable(error=error):
+                    at = self._clock() + self._backoff(write.attempts + 1)
+                    logger.info(
+                        "outbox: %s unavailable for write %s: %s", write.source, write.id, error
+                    )
+                    self._paused_until[write.source] = at
+                    await asyncio.to_thread(
+                        store.mark_retry, write.id, owner, error=error, next_attempt_at=at
+                    )
+                    report.retried += 1
+        except LeaseLost:
+            logger.warning(
+                "outbox: write %s changed hands before its outcome was recorded", write.id
+            )
+            report.lost += 1
+
+    def _backoff(self, attempts: int) -> float:
+        return backoff_delay(
+            attempts,
+            base_s=self._base_backoff_s,
+            max_s=self._max_backoff_s,
+            jitter=self._jitter,
+            rand=self._rand,
+        )
+
+    async def _run(self) -> None:
+        try:
+            while not self._stopping:
+                self._wakeup.clear()
+                try:
+                    report = await self.run_once()
+                    if report.claimed and not self._stopping:
+                        continue  # more may be due, or unblocked by what was just delivered
+                    pause = await self._idle_time()
+                except Exception:
+                    logger.exception("outbox: delivery round failed; trying again")
+                    pause = self._poll_s
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), pause)
+        finally:
+            # Also on cancellation: claims given back are retried at once by
+            # whoever comes next instead of waiting out their lease.
+            with contextlib.suppress(Exception):
+                self._store.release(self.owner)
+
+    async def _idle_time(self) -> float:
+        # Writes already due but not claimed are blocked (parent or an earlier
+        # write of their subject pending): only a delivery, a future due time,
+        # a lease running out or another process can change that.
+        now = self._clock()
+        next_at = await asyncio.to_thread(self._store.next_wakeup, now)
+        moments = [*self._paused_until.values(), *([next_at] if next_at is not None else [])]
+        return max(0.0, min([self._poll_s, *(moment - now for moment in moments)]))
