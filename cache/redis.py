@@ -137,6 +137,10 @@ class RedisCache:
             retry_on_timeout=False,
             retry=Retry(NoBackoff(), 0),
             health_check_interval=HEALTH_CHECK_INTERVAL_S,
+            # RESP2: the pool then checks a pooled connection for a hang-up
+            # before reusing it, so a restarted server costs no failed call
+            # (with RESP3 and its maintenance notifications it does not).
+            protocol=2,
         )
         self._invalidate_script = self._client.register_script(_INVALIDATE_LUA)
         self._release_script = self._client.register_script(_RELEASE_LUA)
@@ -155,6 +159,7 @@ class RedisCache:
         self._misses = 0
         self._malformed = 0
         self._unencodable = 0
+        self._reported: set[str] = set()
 
     @property
     def name(self) -> Literal["redis"]:
@@ -196,6 +201,7 @@ class RedisCache:
             self._misses += len(keys)
             return [None] * len(keys)
         found: list[CacheEntry | None] = []
+        hits = 0
         malformed = 0
         for raw in raws:
             if raw is None:
@@ -204,13 +210,16 @@ class RedisCache:
             entry = _decode(raw)
             if entry is None:
                 malformed += 1
+            else:
+                hits += 1
             found.append(entry)
-        hits = sum(entry is not None for entry in found)
         self._hits += hits
         self._misses += len(found) - hits
         if malformed:
             self._malformed += malformed
-            log.warning("%d unreadable cache payload(s) in Redis treated as misses", malformed)
+            self._report_once(
+                "unreadable cache payload(s) in Redis treated as misses: %d", malformed
+            )
         return found
 
     async def set_many(
@@ -235,7 +244,7 @@ class RedisCache:
             except (TypeError, ValueError) as exc:
                 # Not JSON: a bug in the caller, but never a failed request.
                 self._unencodable += 1
-                log.warning("cache entry %s is not JSON-encodable, not stored: %s", key, exc)
+                self._report_once("cache entry %s is not JSON-encodable, not stored: %s", key, exc)
                 continue
             payloads.append((key, payload))
             tag = tags.get(key) if tags else None
@@ -303,7 +312,7 @@ class RedisCache:
             async with asyncio.timeout(self._bound_s):
                 result = await operation()
         except (RedisError, OSError) as exc:  # OSError covers TimeoutError
-            await self._failed(exc)
+            self._failed(exc)
             return _DOWN
         except BaseException:
             # Cancelled from outside (or a bug): no verdict on Redis.
@@ -312,7 +321,7 @@ class RedisCache:
         self._succeeded()
         return result
 
-    async def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException) -> None:
         self._errors += 1
         opened = self._breaker.failure()
         if not self._last_failed:
@@ -323,12 +332,6 @@ class RedisCache:
                 type(exc).__name__,
                 exc,
             )
-            # The failed connection is already closed; drop the idle ones
-            # too, so that none that died with the server is reused once it
-            # is back.
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(self._bound_s):
-                    await self._client.connection_pool.disconnect(inuse_connections=False)
         if opened:
             log.warning(
                 "Redis cache at %s skipped for %.1fs after %d consecutive failures",
@@ -336,6 +339,15 @@ class RedisCache:
                 self._reset_s,
                 self._breaker.consecutive_failures,
             )
+
+    def _report_once(self, message: str, *args: object) -> None:
+        # A bad payload or value is a bug that repeats on every request: warn
+        # once, and let the counters tell how often.
+        if message in self._reported:
+            log.debug(message, *args)
+        else:
+            self._reported.add(message)
+            log.warning(message + " (further occurrences are logged at debug level)", *args)
 
     def _succeeded(self) -> None:
         self._breaker.success()
