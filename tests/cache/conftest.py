@@ -7,28 +7,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 import redis.asyncio as aioredis
-
 from comptoir.cache.backend import CacheBackend
 from comptoir.cache.memory import MemoryCache
 from comptoir.cache.redis import RedisCache
+
+from tests.cache.fakes import FakeClock
 from tests.support.redis_server import RedisServer, RedisServerError
 
 # The backend suite does not measure time: generous timeouts keep a loaded
 # machine from turning a slow answer into a miss.
 RELAXED_TIMEOUT_S = 2.0
-
-
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def _new_server() -> RedisServer:
