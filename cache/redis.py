@@ -28,7 +28,7 @@ from comptoir.cache.entry import CacheEntry
 from comptoir.cache.locks import LocalLocks
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +85,16 @@ _DOWN: Final = _Down.DOWN
 class RedisCacheStats:
     """A snapshot of a :class:`RedisCache`'s counters (all monotonic but the breaker fields).
 
-    ``calls`` went to Redis, ``errors`` of them failed; ``skipped`` never left
-    the process because the breaker was open. ``malformed`` payloads read
-    back and ``unencodable`` values written were treated as misses/dropped.
+    ``calls`` went to Redis: ``errors`` of them did not reach it (and count
+    towards the breaker), ``refused`` were answered with an error reply;
+    ``skipped`` never left the process because the breaker was open.
+    ``malformed`` payloads read back were misses and ``unencodable`` values
+    were not written.
     """
 
     calls: int
     errors: int
+    refused: int
     skipped: int
     hits: int
     misses: int
@@ -159,6 +162,7 @@ class RedisCache:
         self._misses = 0
         self._malformed = 0
         self._unencodable = 0
+        self._refused = 0
         self._reported: set[str] = set()
 
     @property
@@ -177,6 +181,7 @@ class RedisCache:
         return RedisCacheStats(
             calls=self._calls,
             errors=self._errors,
+            refused=self._refused,
             skipped=self._skipped,
             hits=self._hits,
             misses=self._misses,
@@ -311,6 +316,13 @@ class RedisCache:
         try:
             async with asyncio.timeout(self._bound_s):
                 result = await operation()
+        except ResponseError as exc:
+            # Redis is there and refused the command (out of memory, a key of
+            # the wrong type): the answer is dropped, but this is no outage.
+            self._refused += 1
+            self._succeeded()
+            self._report_once("Redis cache refused a command: %s", exc)
+            return _DOWN
         except (RedisError, OSError) as exc:  # OSError covers TimeoutError
             self._failed(exc)
             return _DOWN

@@ -127,6 +127,20 @@ async def test_a_value_that_is_not_json_is_dropped_alone(rcache: RedisCache) -> 
     assert rcache.stats().unencodable == 1
 
 
+async def test_a_refused_command_is_no_outage(
+    rcache: RedisCache, redis_raw: aioredis.Redis
+) -> None:
+    await redis_raw.set("T#tags", "not a set")  # SADD into it is refused
+
+    await rcache.set_many({"a": entry(1)}, ttl_s=60, tags={"a": "T"})
+    assert await rcache.invalidate(["T"]) == 0
+
+    stats = rcache.stats()
+    assert (stats.refused, stats.errors, stats.breaker_state) == (2, 0, "closed")
+    assert rcache.status() == "up"
+    assert await rcache.get_many(["a"]) == [entry(1)]  # the rest of the pipeline ran
+
+
 async def test_locks_live_beside_entries(rcache: RedisCache, redis_raw: aioredis.Redis) -> None:
     assert await rcache.try_lock("k", ttl_s=30)
 
