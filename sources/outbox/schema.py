@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 from comptoir.sources.outbox.models import OutboxWrite, WriteStatus
@@ -69,12 +70,27 @@ def connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _use_wal(conn, busy_timeout_s)
     # FULL: a commit is on disk before the client is answered, so that not
     # even a power cut loses a write that was acknowledged.
     conn.execute("PRAGMA synchronous = FULL")
     _migrate(conn)
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout_s: float) -> None:
+    # WAL lets readers and the one writer proceed together. Switching a new
+    # file to it needs the file to itself, and SQLite does not wait on its
+    # busy handler for that: two processes opening a new file at once retry.
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
