@@ -1,1 +1,1 @@
-"""comptoir."""
+"""The GraphQL surface: the Starlette app, the request context, the schema and its types."""

@@ -1,1 +1,1 @@
-"""comptoir."""
+"""Business rules: plain functions that join what loaders return (no HTTP, no Redis here)."""

@@ -61,14 +61,14 @@ class CachedCollection:
         cache: CacheBackend,
         policy: FreshnessPolicy,
         *,
-        tag_of: Callable[[str], str] | None = None,
+        owner_of: Callable[[str], str] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.spec = spec
         self._fetch = fetch
         self._cache = cache
         self._policy = policy
-        self._tag_of = tag_of
+        self._owner_of = owner_of
         self._clock = clock
         self._inflight: dict[str, asyncio.Future[_Outcome]] = {}
         self._revalidating: set[str] = set()
@@ -167,8 +167,10 @@ class CachedCollection:
         now = self._clock()
         entries = {self.key(item_id): CacheEntry(value, now, age) for item_id, value in values.items()}
         tags = None
-        if self._tag_of is not None:
-            tags = {self.key(item_id): self._tag_of(item_id) for item_id in values}
+        if self._owner_of is not None:
+            # Pages of one owner (a customer's orders) are tagged with the owner's key,
+            # so that invalidating the owner's id drops every page.
+            tags = {self.key(item_id): self.key(self._owner_of(item_id)) for item_id in values}
         await self._cache.set_many(entries, self._policy.ttl_s(age), tags)
 
     def _revalidate(self, ids: list[str]) -> None:
@@ -197,7 +199,7 @@ class CachedCollection:
             self._revalidating.difference_update(ids)
 
     async def invalidate(self, ids: Sequence[str]) -> int:
-        """Drop the entries of ``ids`` (and every entry tagged with them)."""
+        """Drop the entries of ``ids`` (and, for paged collections, every page of those owners)."""
         return await self._cache.invalidate([self.key(i) for i in ids])
 
     async def wait_background(self) -> None:

@@ -1,1 +1,1 @@
-"""comptoir."""
+"""The strawberry types, one module per entity."""

@@ -1,0 +1,87 @@
+"""The `comptoir` command: serve, generate demo data, run a reference source, print the schema."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from comptoir.settings import SOURCE_NAMES, Settings
+
+app = typer.Typer(help="comptoir: one GraphQL surface over a retailer's systems.", no_args_is_help=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the GraphQL API (embedded reference sources for every COMPTOIR_*_URL left unset)."""
+    import uvicorn
+
+    from comptoir.graph.app import create_app
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level, access_log=False)
+
+
+@app.command("demo-data")
+def demo_data(
+    small: Annotated[bool, typer.Option(help="A small data set, as the tests use.")] = False,
+    force: Annotated[bool, typer.Option(help="Generate again even if present.")] = False,
+) -> None:
+    """Generate the demo data of the reference sources under COMPTOIR_DATA_DIR/demo."""
+    from comptoir.embedded import demo_dir, generate_demo
+
+    settings = Settings()
+    path = generate_demo(settings, small=small, force=force, progress=True)
+    typer.echo(f"demo data ready in {path}" if path == demo_dir(settings) else str(path))
+
+
+@app.command()
+def source(
+    name: Annotated[str, typer.Argument(help=f"One of {', '.join(SOURCE_NAMES)}, or all.")],
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
+    token: Annotated[str | None, typer.Option(help="Bearer token the source requires.")] = None,
+) -> None:
+    """Run one reference source alone (or all six under /pim, /dam, …) so it can be pointed at by URL."""
+    from comptoir.embedded import run_source
+
+    if name not in (*SOURCE_NAMES, "all"):
+        raise typer.BadParameter(f"unknown source {name!r}; one of {', '.join(SOURCE_NAMES)}, all")
+    run_source(Settings(), name, host, port, token)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Print the GraphQL schema (SDL); `comptoir schema -o schema.graphql` regenerates the committed one."""
+    from comptoir.graph.schema import printed_schema
+
+    text = printed_schema()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def token(
+    customer_id: Annotated[str, typer.Argument(help="The CRM customer id, e.g. CU-100001.")],
+    ttl: Annotated[int, typer.Option(help="Seconds the token is valid.")] = 3600,
+) -> None:
+    """Mint a shopper token (HS256 with COMPTOIR_JWT_SECRET, or the demo secret) for trying `me`."""
+    from comptoir.auth import ShopperTokens
+
+    settings = Settings()
+    tokens = ShopperTokens(settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer)
+    typer.echo(tokens.mint(customer_id, ttl))
+
+
+if __name__ == "__main__":
+    app()

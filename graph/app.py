@@ -1,0 +1,110 @@
+"""The Starlette app: routes and the lifespan that owns the shared clients and the cache."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from comptoir.auth import ShopperTokens
+from comptoir.cache.factory import build_cache
+from comptoir.cache.policy import FreshnessPolicy
+from comptoir.channels import load_channels
+from comptoir.graph.hooks import receive_hook
+from comptoir.graph.ops import healthz, metrics, readyz
+from comptoir.graph.schema import build_schema
+from comptoir.graph.state import AppState
+from comptoir.graph.view import GraphQLGate, GraphQLView
+from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
+from comptoir.sources.breaker import CircuitBreaker
+from comptoir.sources.http import SourceClient
+from comptoir.sources.registry import SourceSet
+
+log = logging.getLogger("comptoir")
+
+
+def _http_client(settings: Settings, base_url: str, token: str | None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    limits = httpx.Limits(
+        max_connections=settings.source_max_concurrency,
+        max_keepalive_connections=settings.source_max_concurrency,
+    )
+    return httpx.AsyncClient(
+        base_url=base_url, headers=headers, timeout=settings.source_timeout_s, limits=limits
+    )
+
+
+@contextlib.asynccontextmanager
+async def _source_urls(settings: Settings) -> AsyncIterator[Mapping[str, str]]:
+    """Configured URLs; the embedded reference sources for every source left unset."""
+    configured = {name: settings.source_url(name) for name in SOURCE_NAMES}
+    if all(configured.values()):
+        yield {name: url for name, url in configured.items() if url}
+        return
+    from comptoir.embedded import start_embedded
+
+    async with start_embedded(settings) as embedded:
+        yield {name: configured[name] or embedded[name] for name in SOURCE_NAMES}
+
+
+class _GraphQLEndpoint:
+    """Hands `/graphql` to the gate built in the lifespan."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["app"].state.graphql(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """A comptoir app; everything long-lived is built in its lifespan."""
+    settings = settings or Settings()
+    channels = load_channels(settings.channels)
+    if settings.jwt_secret is None:
+        log.warning("COMPTOIR_JWT_SECRET is unset: shopper tokens use the demo secret %r", DEMO_JWT_SECRET)
+    tokens = ShopperTokens(settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with _source_urls(settings) as urls, contextlib.AsyncExitStack() as stack:
+            clients = {}
+            for name in SOURCE_NAMES:
+                http = await stack.enter_async_context(
+                    _http_client(settings, urls[name], settings.source_token(name))
+                )
+                clients[name] = SourceClient(
+                    name=name,
+                    http=http,
+                    breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s),
+                    max_concurrency=settings.source_max_concurrency,
+                    retry_attempts=settings.retry_attempts,
+                )
+            cache = build_cache(
+                settings.redis_url,
+                memory_max_entries=settings.cache_memory_entries,
+                op_timeout_s=settings.redis_timeout_s,
+                breaker_reset_s=settings.redis_breaker_reset_s,
+            )
+            stack.push_async_callback(cache.close)
+            swr = [c.strip() for c in settings.cache_swr_collections.split(",") if c.strip()]
+            sources = SourceSet(
+                clients, cache, FreshnessPolicy(settings.cache_stale_window_s), stale_while_revalidate=swr
+            )
+            stack.push_async_callback(sources.wait_background)
+            state = AppState(settings=settings, channels=channels, tokens=tokens, sources=sources, cache=cache)
+            app.state.comptoir = state
+            view = GraphQLView(state, schema=build_schema(settings), graphql_ide="graphiql")
+            app.state.graphql = GraphQLGate(state, view)
+            yield
+
+    routes = [
+        Route("/graphql", _GraphQLEndpoint(), methods=["GET", "POST"]),
+        Route("/hooks/{source}", receive_hook, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,31 @@
+"""GraphQL errors that clients may read: each carries an ``extensions.code``."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from comptoir.sources.errors import SourceError
+
+
+class PublicError(GraphQLError):
+    """An error whose message is meant for the client (never masked)."""
+
+    def __init__(self, message: str, code: str, **extensions: object) -> None:
+        super().__init__(message, extensions={"code": code, **extensions})
+
+
+def source_error(error: SourceError) -> PublicError:
+    """The error of a field whose source failed: names the source and why."""
+    return PublicError(f"{error.source} is unavailable for this field: {error.message}"
+                       if error.code == "SOURCE_UNAVAILABLE" else f"{error.source}: {error.message}",
+                       error.code, source=error.source)
+
+
+def bad_input(message: str) -> PublicError:
+    """A wrong argument: a page size over the limit, a malformed cursor."""
+    return PublicError(message, "BAD_USER_INPUT")
+
+
+def forbidden(message: str) -> PublicError:
+    """The caller's channel or shopper may not read this."""
+    return PublicError(message, "FORBIDDEN")

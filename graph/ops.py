@@ -1,0 +1,56 @@
+"""Operator endpoints: `/healthz`, `/readyz`, `/metrics`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from comptoir.graph.state import AppState
+from comptoir.metrics import BREAKER_STATE, CACHE_UP, REGISTRY
+
+_STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: 200 while the process serves."""
+    return PlainTextResponse("ok")
+
+
+def readiness(state: AppState) -> dict[str, Any]:
+    """Each source's breaker, last error and latency; the cache's backend and status."""
+    sources: dict[str, Any] = {}
+    for name, client in state.sources.clients.items():
+        health = client.health
+        sources[name] = {
+            "state": client.breaker.state,
+            "lastError": health.last_error,
+            "lastErrorAt": health.last_error_at,
+            "latencyMs": health.last_latency_ms,
+        }
+    cache = {"backend": state.cache.name, "status": state.cache.status()}
+    ready = all(s["state"] == "closed" for s in sources.values()) and cache["status"] == "up"
+    body: dict[str, Any] = {"status": "ready" if ready else "degraded", "sources": sources, "cache": cache}
+    outbox = state.extra.get("outbox_stats")
+    if callable(outbox):
+        body["outbox"] = outbox()
+    return body
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness as JSON; always 200 so that a degraded comptoir keeps its traffic."""
+    return JSONResponse(readiness(request.app.state.comptoir))
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics, with breaker and cache states sampled now."""
+    state: AppState = request.app.state.comptoir
+    for name, client in state.sources.clients.items():
+        BREAKER_STATE.labels(name).set(_STATE_VALUE[client.breaker.state])
+    CACHE_UP.labels(state.cache.name).set(1 if state.cache.status() == "up" else 0)
+    refresh = state.extra.get("outbox_metrics")
+    if callable(refresh):
+        refresh()
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

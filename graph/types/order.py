@@ -1,0 +1,196 @@
+"""Orders from every channel, as the OMS has them (or as comptoir holds them until the OMS is back)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from comptoir.graph.context import scope_of
+from comptoir.graph.errors import source_error
+from comptoir.graph.types.common import Money, money
+from comptoir.graph.types.product import Variant
+from comptoir.resolvers.access import may_read_customer
+from comptoir.resolvers.catalog import shown_variants
+from comptoir.sources.errors import SourceError
+from comptoir.sources.oms.models import OrderDoc, OrderLineDoc, ShipmentDoc
+
+if TYPE_CHECKING:
+    from comptoir.graph.types.customer import Customer
+
+
+@strawberry.enum(description="Where an order stands.")
+class OrderStatus(enum.Enum):
+    """PENDING is comptoir's own: held locally until the OMS accepts the order."""
+
+    PENDING = "pending"
+    PLACED = "placed"
+    ALLOCATED = "allocated"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+@strawberry.enum(description="How an order reaches the shopper.")
+class DeliveryMode(enum.Enum):
+    """Home delivery or pick-up in a store."""
+
+    HOME = "home"
+    CLICK_AND_COLLECT = "click_and_collect"
+
+
+@strawberry.type(description="A line of an order.")
+class OrderLine:
+    """One sku of an order with its quantity and amounts."""
+
+    doc: strawberry.Private[OrderLineDoc]
+    currency: strawberry.Private[str]
+
+    @strawberry.field(description="The sku ordered.")
+    def sku(self) -> strawberry.ID:
+        return strawberry.ID(self.doc["sku"])
+
+    @strawberry.field(description="Units ordered.")
+    def quantity(self) -> int:
+        return self.doc["quantity"]
+
+    @strawberry.field(description="Price of one unit when ordered.")
+    def unit_price(self) -> Money:
+        return money(self.doc["unit_price"], self.currency)
+
+    @strawberry.field(description="Discount on this line.")
+    def discount(self) -> Money:
+        return money(self.doc.get("discount") or "0", self.currency)
+
+    @strawberry.field(description="What the line costs after its discount.")
+    def total(self) -> Money:
+        return money(self.doc["total"], self.currency)
+
+    @strawberry.field(description="The variant, as this channel shows it today; null if no longer shown.")
+    async def variant(self, info: Info[Any, Any]) -> Variant | None:
+        scope = scope_of(info)
+        found = (await shown_variants(scope, [self.doc["sku"]]))[0]
+        if isinstance(found, SourceError):
+            raise source_error(found)
+        return Variant(doc=found[0], product_doc=found[1]) if found else None
+
+
+@strawberry.type(description="An order's amounts.")
+class OrderTotals:
+    """Subtotal, discount, shipping, tax (included) and grand total."""
+
+    subtotal: Money = strawberry.field(description="Sum of the lines before discounts.")
+    discount: Money = strawberry.field(description="Every discount of the order.")
+    shipping: Money = strawberry.field(description="Shipping cost.")
+    tax: Money = strawberry.field(description="Tax included in the grand total.")
+    grand_total: Money = strawberry.field(description="What the shopper pays.")
+
+
+@strawberry.type(description="A parcel of an order.")
+class Shipment:
+    """A shipment from a warehouse or store."""
+
+    id: strawberry.ID = strawberry.field(description="The OMS's shipment id.")
+    status: str = strawberry.field(description="The carrier's status, e.g. shipped, delivered.")
+    carrier: str | None = strawberry.field(description="Carrier, e.g. colissimo.")
+    tracking_number: str | None = strawberry.field(description="The carrier's tracking number.")
+    from_location_id: strawberry.ID | None = strawberry.field(description="Where it left from.")
+    shipped_at: datetime | None = strawberry.field(description="When it left.")
+    delivered_at: datetime | None = strawberry.field(description="When it arrived.")
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def shipment_of(doc: ShipmentDoc) -> Shipment:
+    """The GraphQL shipment of an OMS shipment."""
+    return Shipment(
+        id=strawberry.ID(doc["id"]),
+        status=doc["status"],
+        carrier=doc.get("carrier"),
+        tracking_number=doc.get("tracking_number"),
+        from_location_id=strawberry.ID(doc["from_location_id"]) if doc.get("from_location_id") else None,
+        shipped_at=_time(doc.get("shipped_at")),
+        delivered_at=_time(doc.get("delivered_at")),
+    )
+
+
+@strawberry.federation.type(keys=["id"], description="An order from any channel (web, app, store, marketplace).")
+class Order:
+    """An OMS order, or a pending one held by comptoir."""
+
+    doc: strawberry.Private[OrderDoc]
+    pending: strawberry.Private[bool] = False
+
+    @strawberry.field(description="The OMS's order id, or comptoir's provisional id while PENDING.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.doc["id"])
+
+    @strawberry.field(description="The channel where the order was placed.")
+    def channel(self) -> str:
+        return self.doc["channel"]
+
+    @strawberry.field(description="When the order was placed.")
+    def placed_at(self) -> datetime:
+        return datetime.fromisoformat(self.doc["placed_at"])
+
+    @strawberry.field(description="Where the order stands; PENDING until the OMS has accepted it.")
+    def status(self) -> OrderStatus:
+        return OrderStatus.PENDING if self.pending else OrderStatus(self.doc["status"])
+
+    @strawberry.field(description="The order's lines.")
+    def lines(self) -> list[OrderLine]:
+        return [OrderLine(doc=line, currency=self.doc["currency"]) for line in self.doc["lines"]]
+
+    @strawberry.field(description="The order's amounts.")
+    def totals(self) -> OrderTotals:
+        totals = self.doc["totals"]
+        currency = self.doc["currency"]
+        return OrderTotals(
+            subtotal=money(totals["subtotal"], currency),
+            discount=money(totals["discount"], currency),
+            shipping=money(totals["shipping"], currency),
+            tax=money(totals["tax"], currency),
+            grand_total=money(totals["grand_total"], currency),
+        )
+
+    @strawberry.field(description="Home delivery or click and collect.")
+    def delivery_mode(self) -> DeliveryMode | None:
+        delivery = self.doc.get("delivery")
+        return DeliveryMode(delivery["mode"]) if delivery else None
+
+    @strawberry.field(description="The store of a store order or of a click-and-collect pick-up.")
+    def location_id(self) -> strawberry.ID | None:
+        delivery = self.doc.get("delivery") or {}
+        location = delivery.get("location_id") or self.doc.get("location_id")
+        return strawberry.ID(location) if location else None
+
+    @strawberry.field(description="Parcels of the order.")
+    def shipments(self) -> list[Shipment]:
+        return [shipment_of(s) for s in self.doc.get("shipments") or []]
+
+    @strawberry.field(
+        description="The customer who placed it; null when the CRM does not know them.",
+        graphql_type=Annotated["Customer", strawberry.lazy("comptoir.graph.types.customer")] | None,
+    )
+    async def customer(self, info: Info[Any, Any]) -> Any:
+        from comptoir.graph.types.customer import load_customer
+
+        return await load_customer(info, self.doc["customer_id"])
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Order | None:  # noqa: A002
+        """`_entities`: the same rule as `order(id)`."""
+        from comptoir.graph.types.customer import load_order
+
+        return await load_order(info, str(id))
+
+
+def readable(info: Info[Any, Any], doc: OrderDoc) -> bool:
+    """The shopper owns the order, or the channel is staff."""
+    return may_read_customer(scope_of(info), doc["customer_id"])

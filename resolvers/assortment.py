@@ -1,0 +1,45 @@
+"""What a channel may show: active products of its assortment, and media it has the rights to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from comptoir.resolvers.pricing import parse_time
+from comptoir.sources.dam.models import AssetDoc
+from comptoir.sources.pim.models import ProductDoc
+
+
+def is_shown(product: ProductDoc | None, assortment: str) -> bool:
+    """An ``active`` product whose ``channels`` include the channel's assortment code."""
+    return product is not None and product["status"] == "active" and assortment in product["channels"]
+
+
+def media_allowed(asset: AssetDoc, assortment: str, now: datetime) -> bool:
+    """The asset's rights allow this channel (null: every channel) and have not expired."""
+    rights = asset["rights"]
+    channels = rights.get("channels")
+    if channels is not None and assortment not in channels:
+        return False
+    expires = parse_time(rights.get("expires_at"))
+    return expires is None or now < expires
+
+
+def _position(asset: AssetDoc) -> tuple[int, str]:
+    position = asset.get("position")
+    return (position if position is not None else 1_000_000, asset["id"])
+
+
+def product_media(assets: Iterable[AssetDoc], assortment: str, now: datetime) -> list[AssetDoc]:
+    """Every allowed asset of a product (variant ones too), by position."""
+    return sorted((a for a in assets if media_allowed(a, assortment, now)), key=_position)
+
+
+def variant_media(
+    assets: Iterable[AssetDoc], sku: str, assortment: str, now: datetime
+) -> list[AssetDoc]:
+    """The variant's own allowed assets, then the product-level ones, each by position."""
+    allowed = [a for a in assets if media_allowed(a, assortment, now)]
+    own = sorted((a for a in allowed if a.get("variant_sku") == sku), key=_position)
+    shared = sorted((a for a in allowed if not a.get("variant_sku")), key=_position)
+    return own + shared

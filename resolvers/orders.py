@@ -1,0 +1,43 @@
+"""A shopper's orders from every channel, newest first, and single orders by id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from comptoir.resolvers.paging import Page, paginate
+from comptoir.resolvers.scope import RequestScope
+from comptoir.sources.errors import SourceError
+from comptoir.sources.oms.models import OrderDoc
+from comptoir.sources.pages import page_id
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """An order document, and whether comptoir still holds it for the OMS."""
+
+    doc: OrderDoc
+    pending: bool = False
+
+
+async def customer_orders(
+    scope: RequestScope, customer_id: str, first: int, after: str | None
+) -> Page[OrderView]:
+    """One page of the customer's OMS orders, newest first."""
+    loaders = scope.loaders
+
+    async def fetch(cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+        page = await loaders.customer_order_page.load(
+            page_id(customer_id, {"limit": str(limit), "cursor": cursor or ""})
+        )
+        docs = await loaders.order_by_id.load_many(page["ids"])
+        found = [OrderView(doc) for doc in docs if doc is not None and not isinstance(doc, SourceError)]
+        return found, page["next_cursor"]
+
+    return await paginate(fetch, first, after, scope.max_page_size)
+
+
+async def find_order(scope: RequestScope, order_id: str) -> OrderView | None:
+    """The order of ``order_id``, or ``None`` when the OMS does not know it."""
+    doc = await scope.loaders.order_by_id.load(order_id)
+    return OrderView(doc) if doc else None

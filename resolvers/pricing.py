@@ -1,0 +1,75 @@
+"""The price in force of a sku on a channel's price list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from comptoir.sources.erp.models import PriceRow
+
+
+@dataclass(frozen=True, slots=True)
+class PriceInForce:
+    """The row that prices a sku now on one list."""
+
+    amount: Decimal
+    compare_at: Decimal | None
+    currency: str
+    price_list: str
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 time with offset, or ``None`` for an open bound."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+def price_in_force(
+    rows: Iterable[PriceRow], price_list: str, currency: str, now: datetime
+) -> PriceInForce | None:
+    """The row valid now (``valid_from`` ≤ now < ``valid_to``) with the latest ``valid_from``.
+
+    Equal ``valid_from``: the lower amount. Rows in another currency than the
+    list's are ignored. ``None``: no price in force, so not for sale on that list.
+    """
+    best: tuple[datetime, Decimal, Decimal | None] | None = None
+    open_start = datetime.min.replace(tzinfo=now.tzinfo)
+    for row in rows:
+        if row["price_list"] != price_list or row["currency"] != currency:
+            continue
+        start = parse_time(row["valid_from"]) or open_start
+        end = parse_time(row["valid_to"])
+        if start > now or (end is not None and now >= end):
+            continue
+        amount = _decimal(row["amount"])
+        if amount is None:
+            continue
+        candidate = (start, amount, _decimal(row.get("compare_at")))
+        if best is None or start > best[0] or (start == best[0] and amount < best[1]):
+            best = candidate
+    if best is None:
+        return None
+    return PriceInForce(best[1], best[2], currency, price_list)
+
+
+def price_range(prices: Sequence[PriceInForce | None]) -> tuple[Decimal, Decimal] | None:
+    """Lowest and highest of the prices in force, or ``None`` when nothing is priced."""
+    amounts = [p.amount for p in prices if p is not None]
+    if not amounts:
+        return None
+    return min(amounts), max(amounts)
+
+
+def money_string(amount: Decimal) -> str:
+    """A decimal string with two places, as the sources write money."""
+    return str(amount.quantize(Decimal("0.01")))

@@ -1,0 +1,42 @@
+"""The OMS's cached collections: orders by id and pages of a customer's orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from comptoir.sources.collection import CachedCollection, CollectionSpec
+from comptoir.sources.http import SourceClient
+from comptoir.sources.oms.client import fetch_customer_orders, fetch_orders
+from comptoir.sources.pages import fetch_pages, owner_of
+from comptoir.sources.plugin import CollectionFactory, SourcePlugin
+
+ORDERS = CollectionSpec("oms", "orders", default_max_age_s=30)
+CUSTOMER_ORDERS = CollectionSpec("oms", "customer_orders", default_max_age_s=30)
+
+
+def build(client: SourceClient, collection: CollectionFactory) -> dict[str, CachedCollection]:
+    """The OMS's collections on one client."""
+    orders = collection(ORDERS, lambda ids: fetch_orders(client, ids))
+
+    async def one_page(customer_id: str, params: dict[str, str]) -> tuple[Any, float | None]:
+        items, cursor, max_age = await fetch_customer_orders(
+            client, {**params, "customer_id": customer_id}
+        )
+        await orders.prime({o["id"]: o for o in items}, max_age)
+        return {"ids": [o["id"] for o in items], "next_cursor": cursor}, max_age
+
+    return {
+        "orders": orders,
+        "customer_orders": collection(
+            CUSTOMER_ORDERS, lambda pages: fetch_pages(pages, one_page), owner_of=owner_of
+        ),
+    }
+
+
+SOURCE = SourcePlugin(
+    name="oms",
+    collections=build,
+    # An order event names order ids; a customer's order list follows within its max-age,
+    # and at once when comptoir itself places an order (it drops that customer's pages).
+    events={"orders": ("orders",)},
+)

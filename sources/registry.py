@@ -1,0 +1,173 @@
+"""Where sources are registered, and the process-wide set of clients and cached collections.
+
+A new source is one package under ``sources/`` plus one line in :data:`PLUGINS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from comptoir.cache.backend import CacheBackend
+from comptoir.cache.policy import FreshnessPolicy
+from comptoir.sources.collection import CachedCollection, CollectionLoader, CollectionSpec, FetchMany
+from comptoir.sources.crm.loaders import SOURCE as CRM
+from comptoir.sources.dam.loaders import SOURCE as DAM
+from comptoir.sources.degraded import DegradedReport
+from comptoir.sources.erp.loaders import SOURCE as ERP
+from comptoir.sources.http import SourceClient
+from comptoir.sources.oms.loaders import SOURCE as OMS
+from comptoir.sources.pim.loaders import SOURCE as PIM
+from comptoir.sources.plugin import WHOLE, SourcePlugin
+from comptoir.sources.promo.loaders import SOURCE as PROMO
+
+PLUGINS: tuple[SourcePlugin, ...] = (PIM, DAM, ERP, CRM, OMS, PROMO)
+
+
+class UnknownEventCollection(ValueError):
+    """A change event names a collection its source does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """``{"collection": ..., "ids": [...]}`` of a source's change event."""
+
+    collection: str
+    ids: tuple[str, ...]
+
+
+class SourceSet:
+    """Every source's client and cached collections, for the life of the process."""
+
+    def __init__(
+        self,
+        clients: Mapping[str, SourceClient],
+        cache: CacheBackend,
+        policy: FreshnessPolicy,
+        *,
+        stale_while_revalidate: Iterable[str] = (),
+        plugins: Sequence[SourcePlugin] = PLUGINS,
+    ) -> None:
+        self.clients = dict(clients)
+        self.cache = cache
+        self.plugins = {p.name: p for p in plugins}
+        swr = set(stale_while_revalidate)
+        self.collections: dict[str, dict[str, CachedCollection]] = {}
+        for plugin in plugins:
+
+            def factory(
+                spec: CollectionSpec,
+                fetch: FetchMany,
+                *,
+                owner_of: Callable[[str], str] | None = None,
+            ) -> CachedCollection:
+                if f"{spec.source}.{spec.name}" in swr:
+                    spec = CollectionSpec(spec.source, spec.name, spec.default_max_age_s, True)
+                return CachedCollection(spec, fetch, cache, policy, owner_of=owner_of)
+
+            self.collections[plugin.name] = plugin.collections(self.clients[plugin.name], factory)
+
+    def collection(self, source: str, name: str) -> CachedCollection:
+        """One cached collection."""
+        return self.collections[source][name]
+
+    async def apply_events(self, source: str, events: Sequence[ChangeEvent]) -> int:
+        """Drop every cached entry the events name; the number of entries dropped."""
+        plugin = self.plugins[source]
+        dropped = 0
+        for event in events:
+            targets = plugin.events.get(event.collection)
+            if targets is None:
+                raise UnknownEventCollection(f"{source} has no collection {event.collection!r}")
+            for name in targets:
+                ids = [WHOLE] if name in plugin.whole else list(event.ids)
+                dropped += await self.collections[source][name].invalidate(ids)
+        return dropped
+
+    async def wait_background(self) -> None:
+        """Wait for background revalidations (shutdown and tests)."""
+        for collections in self.collections.values():
+            for collection in collections.values():
+                await collection.wait_background()
+
+
+class Loaders:
+    """The per-request loaders: one batcher per collection, created when first used."""
+
+    def __init__(self, sources: SourceSet, report: DegradedReport) -> None:
+        self._sources = sources
+        self.report = report
+        self._loaders: dict[tuple[str, str], CollectionLoader] = {}
+
+    def get(self, source: str, name: str) -> CollectionLoader:
+        """The loader of ``source``'s ``name`` collection for this request."""
+        loader = self._loaders.get((source, name))
+        if loader is None:
+            loader = CollectionLoader(self._sources.collection(source, name), self.report)
+            self._loaders[(source, name)] = loader
+        return loader
+
+    @property
+    def product_by_id(self) -> CollectionLoader:
+        """PIM products by id."""
+        return self.get("pim", "products")
+
+    @property
+    def variant_by_sku(self) -> CollectionLoader:
+        """PIM variants by sku."""
+        return self.get("pim", "variants")
+
+    @property
+    def category_tree(self) -> CollectionLoader:
+        """The PIM's whole category tree (one id: ``all``)."""
+        return self.get("pim", "categories")
+
+    @property
+    def product_page(self) -> CollectionLoader:
+        """Pages of the PIM's product list, by page id."""
+        return self.get("pim", "product_pages")
+
+    @property
+    def assets_by_product_id(self) -> CollectionLoader:
+        """Every DAM asset of a product."""
+        return self.get("dam", "assets")
+
+    @property
+    def prices_by_sku(self) -> CollectionLoader:
+        """Every ERP price row of a sku."""
+        return self.get("erp", "prices")
+
+    @property
+    def stock_by_sku(self) -> CollectionLoader:
+        """Every ERP stock row of a sku."""
+        return self.get("erp", "stock")
+
+    @property
+    def locations(self) -> CollectionLoader:
+        """Every ERP location (one id: ``all``)."""
+        return self.get("erp", "locations")
+
+    @property
+    def customer_by_id(self) -> CollectionLoader:
+        """CRM customers by id."""
+        return self.get("crm", "customers")
+
+    @property
+    def loyalty_account_by_customer_id(self) -> CollectionLoader:
+        """CRM loyalty accounts by customer id."""
+        return self.get("crm", "loyalty_accounts")
+
+    @property
+    def loyalty_transaction_page(self) -> CollectionLoader:
+        """Pages of a customer's loyalty transactions, by page id."""
+        return self.get("crm", "loyalty_transactions")
+
+    @property
+    def order_by_id(self) -> CollectionLoader:
+        """OMS orders by id."""
+        return self.get("oms", "orders")
+
+    @property
+    def customer_order_page(self) -> CollectionLoader:
+        """Pages of a customer's orders, by page id."""
+        return self.get("oms", "customer_orders")

@@ -1,0 +1,114 @@
+"""Shared fixtures: small demo data, the reference sources over real HTTP, comptoir servers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from comptoir.auth import ShopperTokens
+from comptoir.graph.app import create_app
+from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
+from comptoir.sources.reference.generate import ensure_demo_data
+from comptoir.sources.reference.scale import DemoScale
+
+from tests.support.servers import RequestCounter, ServerThread
+
+WEB_KEY = "demo-web-key"
+STORE_KEY = "demo-store-key"
+TABLET_KEY = "demo-tablet-key"
+MARKETPLACE_KEY = "demo-marketplace-key"
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo data set, generated once per session."""
+    return ensure_demo_data(tmp_path_factory.mktemp("data") / "demo", DemoScale.small())
+
+
+@dataclass
+class ReferenceSources:
+    """The six reference sources under one server, with a request counter in front."""
+
+    server: ServerThread
+    counter: RequestCounter
+
+    def url(self, source: str) -> str:
+        """Base URL of one source (it carries a path: /erp)."""
+        return f"{self.server.url}/{source}"
+
+
+@pytest.fixture(scope="session")
+def reference(demo_data: Path) -> Iterator[ReferenceSources]:
+    """The reference sources over real loopback HTTP, for the whole session."""
+    from comptoir.sources.reference.apps import build_reference_app
+
+    counter = RequestCounter(build_reference_app(demo_data, {}))
+    with ServerThread(counter) as server:
+        yield ReferenceSources(server, counter)
+
+
+@dataclass
+class Comptoir:
+    """A running comptoir and an HTTP client to it."""
+
+    server: ServerThread
+    http: httpx.Client
+    tokens: ShopperTokens = field(default_factory=lambda: ShopperTokens(DEMO_JWT_SECRET))
+
+    def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None = WEB_KEY,
+        shopper: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """POST a GraphQL request with a channel key and, optionally, a shopper token."""
+        sent = dict(headers or {})
+        if key is not None:
+            sent["X-Channel-Key"] = key
+        if shopper is not None:
+            sent["Authorization"] = f"Bearer {self.tokens.mint(shopper)}"
+        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=sent)
+
+    def query(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """The JSON of a request that must answer 200."""
+        response = self.post(query, variables, **kwargs)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def reference_settings(reference: ReferenceSources, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings pointing every source at the reference sources."""
+    urls = {f"{name}_url": reference.url(name) for name in SOURCE_NAMES}
+    return Settings(**{"data_dir": tmp_path / "state", **urls, **overrides})
+
+
+@pytest.fixture
+def start_comptoir(reference: ReferenceSources, tmp_path: Path) -> Iterator[Callable[..., Comptoir]]:
+    """Start comptoir servers on the reference sources (settings overridable); stopped after the test."""
+    started: list[Comptoir] = []
+
+    def start(settings: Settings | None = None, **overrides: Any) -> Comptoir:
+        settings = settings or reference_settings(reference, tmp_path, **overrides)
+        server = ServerThread(create_app(settings)).start()
+        client = Comptoir(server, httpx.Client(base_url=server.url, timeout=30))
+        started.append(client)
+        return client
+
+    yield start
+    for running in started:
+        running.http.close()
+        running.server.stop()
+
+
+@pytest.fixture
+def comptoir(start_comptoir: Callable[..., Comptoir]) -> Comptoir:
+    """A comptoir on the reference sources with an in-process cache."""
+    return start_comptoir()
