@@ -57,7 +57,7 @@ class OutboxDatabase:
                 raise
             self._conn.execute("COMMIT")
 
-    def _scalar_row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row:
+    def _fetch_row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row:
         with self._lock:
             row: sqlite3.Row = self._conn.execute(sql, params).fetchone()
         return row

@@ -60,6 +60,9 @@ class OutboxDispatcher:
     default), after which it is abandoned as unavailable — so that a write is
     never still being delivered when its lease runs out and another owner
     may claim it.
+
+    ``owner`` names this dispatcher among every process sharing the file
+    (host, pid and a random part, say): claims are held in its name.
     """
 
     def __init__(

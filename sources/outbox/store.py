@@ -44,8 +44,9 @@ def _marks(values: Collection[Any]) -> str:
 class OutboxStore(OutboxDatabase):
     """Writes awaiting their source, in a SQLite file that several processes may share.
 
-    Times come from ``clock`` (seconds since the epoch); processes sharing a
-    file must share a clock, which the wall clock of one machine is.
+    Times come from ``clock`` (seconds since the epoch), which the dispatcher
+    uses too; processes sharing a file must share a clock, which the wall
+    clock of one machine is.
     """
 
     def __init__(
@@ -266,12 +267,12 @@ class OutboxStore(OutboxDatabase):
     def next_wakeup(self, now: float | None = None) -> float | None:
         """The first time after ``now`` when a pending write becomes due or a lease runs out."""
         now = self.clock() if now is None else now
-        value = self._scalar_row(queries.NEXT_WAKEUP, (now, now))[0]
+        value = self._fetch_row(queries.NEXT_WAKEUP, (now, now))[0]
         return None if value is None else float(value)
 
     def stats(self) -> OutboxStats:
         """How many writes are pending, since when, and how many failed."""
-        row = self._scalar_row(queries.STATS)
+        row = self._fetch_row(queries.STATS)
         oldest = row["oldest"]
         age = None if oldest is None else max(0.0, self.clock() - oldest)
         return OutboxStats(depth=row["pending"], oldest_pending_age_s=age, failed=row["failed"])

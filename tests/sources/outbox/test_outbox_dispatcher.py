@@ -71,7 +71,8 @@ async def test_an_unavailable_source_holds_back_its_later_writes_and_others_go_o
     report = await dispatcher.run_once()
 
     assert (report.retried, report.released, report.delivered) == (1, 2, 1)
-    assert sources.sent_ids == [orders[0], customer]
+    # Sources run side by side: which one answered first is not part of the contract.
+    assert sorted(sources.sent_ids) == sorted([orders[0], customer])
     assert all(store.get(write_id).owner is None for write_id in orders)  # type: ignore[union-attr]
     # Until the backoff of its first write ends, the source gets nothing more.
     assert (await dispatcher.run_once()).claimed == 0
