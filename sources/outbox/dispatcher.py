@@ -132,9 +132,9 @@ class OutboxDispatcher:
     async def drain(self) -> None:
         """Wait until no write is pending: each one delivered or failed.
 
-        Bound the wait with ``asyncio.timeout``. It returns after the round
-        that empties the outbox, whichever process delivers; nothing polls
-        faster than the loop itself does.
+        Bound the wait with ``asyncio.timeout``. The outbox is checked after
+        each round of the loop, never on a timer of its own, and whichever
+        process delivered the last write, the next round sees it.
         """
         if self._task is None:
             raise RuntimeError("the dispatcher is not running")
