@@ -32,7 +32,7 @@ def test_bad_shopper_tokens_are_401(comptoir: Comptoir) -> None:
         jwt.encode({"sub": OWNER, "exp": now + 60}, "another-secret-of-enough-length-0123", algorithm="HS256"),
         jwt.encode({"sub": OWNER, "exp": now - 60}, DEMO_JWT_SECRET, algorithm="HS256"),
         jwt.encode({"sub": OWNER}, DEMO_JWT_SECRET, algorithm="HS256"),
-        jwt.encode({"sub": OWNER, "exp": now + 60}, DEMO_JWT_SECRET, algorithm="HS512"),
+        jwt.encode({"sub": OWNER, "exp": now + 60}, DEMO_JWT_SECRET * 2, algorithm="HS512"),
         jwt.encode({"sub": OWNER, "exp": now + 60}, None, algorithm="none"),
     ]
     for token in bad:
@@ -91,7 +91,7 @@ def test_customer_is_forbidden_outside_staff_channels(comptoir: Comptoir) -> Non
     body = comptoir.query(CUSTOMER_QUERY, {"id": OWNER}, shopper=STRANGER)
     assert body["data"]["customer"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert OWNER not in str(body).replace(f'"{OWNER}"', "") or cases.CUSTOMER_OMNICHANNEL_EMAIL not in str(body)
+    assert cases.CUSTOMER_OMNICHANNEL_EMAIL not in str(body)
 
 
 def test_staff_channel_reads_any_customer_and_order(comptoir: Comptoir) -> None:

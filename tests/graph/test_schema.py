@@ -20,12 +20,12 @@ def test_every_type_and_field_has_a_description() -> None:
     schema = build_schema(Settings())._schema
     missing = []
     for name, gql_type in schema.type_map.items():
-        if name.startswith("_") or name in {"Query", "Mutation"} and False:
+        if name.startswith("_") or "__" in name:  # introspection and federation's own types
             continue
         if isinstance(gql_type, GraphQLObjectType | GraphQLInputObjectType | GraphQLEnumType):
-            if not gql_type.description and not name.startswith("__"):
+            if not gql_type.description:
                 missing.append(name)
-        if isinstance(gql_type, GraphQLObjectType | GraphQLInputObjectType) and not name.startswith("_"):
+        if isinstance(gql_type, GraphQLObjectType | GraphQLInputObjectType):
             for field_name, field in gql_type.fields.items():
                 if field_name.startswith("_"):
                     continue
