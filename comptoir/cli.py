@@ -10,7 +10,9 @@ import typer
 
 from comptoir.settings import SOURCE_NAMES, Settings
 
-app = typer.Typer(help="comptoir: one GraphQL surface over a retailer's systems.", no_args_is_help=True)
+app = typer.Typer(
+    help="comptoir: one GraphQL surface over a retailer's systems.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -24,7 +26,9 @@ def serve(
 
     from comptoir.graph.app import create_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level, access_log=False)
 
 
@@ -58,7 +62,9 @@ def source(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
 ) -> None:
     """Print the GraphQL schema (SDL); `comptoir schema -o schema.graphql` regenerates the committed one."""
     from comptoir.graph.schema import printed_schema
@@ -79,7 +85,9 @@ def token(
     from comptoir.auth import ShopperTokens
 
     settings = Settings()
-    tokens = ShopperTokens(settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer)
+    tokens = ShopperTokens(
+        settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer
+    )
     typer.echo(tokens.mint(customer_id, ttl))
 
 

@@ -14,7 +14,9 @@ def demo_dir(settings: Settings) -> Path:
     return settings.data_dir / "demo"
 
 
-def generate_demo(settings: Settings, *, small: bool = False, force: bool = False, progress: bool = False) -> Path:
+def generate_demo(
+    settings: Settings, *, small: bool = False, force: bool = False, progress: bool = False
+) -> Path:
     """Make sure the demo data exists (generating it, with a progress bar, on first use)."""
     from comptoir.sources.reference.generate import ensure_demo_data, generate
     from comptoir.sources.reference.scale import DemoScale

@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SOURCE_NAMES: tuple[str, ...] = ("pim", "dam", "erp", "crm", "oms", "promo")
-DEMO_JWT_SECRET = "comptoir-demo-secret-change-me-0123456789"
+DEMO_JWT_SECRET = "comptoir-demo-secret-change-me-0123456789"  # noqa: S105  # the documented demo secret
 
 
 class Settings(BaseSettings):
@@ -38,11 +38,20 @@ class Settings(BaseSettings):
     source_timeout_s: float = Field(2.0, description="Per-request timeout to a source.")
     source_max_concurrency: int = Field(32, description="Bulkhead: requests in flight per source.")
     redis_url: str | None = None
-    redis_timeout_s: float = Field(0.05, description="Timeout of one Redis operation; past it, a miss.")
-    redis_breaker_reset_s: float = Field(5.0, description="Seconds Redis is skipped after it failed.")
+    redis_timeout_s: float = Field(
+        0.05, description="Timeout of one Redis operation; past it, a miss."
+    )
+    redis_breaker_reset_s: float = Field(
+        5.0, description="Seconds Redis is skipped after it failed."
+    )
     cache_memory_entries: int = Field(200_000, description="Bound of the in-process cache.")
-    cache_stale_window_s: float = Field(24 * 3600.0, description="How long past freshness a value may be served when its source fails.")
-    cache_swr_collections: str = Field("", description="Comma-separated source.collection names answered stale-while-revalidate.")
+    cache_stale_window_s: float = Field(
+        24 * 3600.0,
+        description="How long past freshness a value may be served when its source fails.",
+    )
+    cache_swr_collections: str = Field(
+        "", description="Comma-separated source.collection names answered stale-while-revalidate."
+    )
     channels: Path | None = None
     jwt_secret: str | None = None
     jwt_audience: str | None = None

@@ -7,23 +7,23 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 
 import httpx
-from starlette.applications import Starlette
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
-
-from comptoir.auth import ShopperTokens
 from comptoir.cache.factory import build_cache
 from comptoir.cache.policy import FreshnessPolicy
-from comptoir.channels import load_channels
 from comptoir.graph.hooks import receive_hook
 from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema
 from comptoir.graph.state import AppState
 from comptoir.graph.view import GraphQLGate, GraphQLView
-from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
 from comptoir.sources.breaker import CircuitBreaker
 from comptoir.sources.http import SourceClient
 from comptoir.sources.registry import SourceSet
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from comptoir.auth import ShopperTokens
+from comptoir.channels import load_channels
+from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
 
 log = logging.getLogger("comptoir")
 
@@ -64,8 +64,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     channels = load_channels(settings.channels)
     if settings.jwt_secret is None:
-        log.warning("COMPTOIR_JWT_SECRET is unset: shopper tokens use the demo secret %r", DEMO_JWT_SECRET)
-    tokens = ShopperTokens(settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer)
+        log.warning(
+            "COMPTOIR_JWT_SECRET is unset: shopper tokens use the demo secret %r", DEMO_JWT_SECRET
+        )
+    tokens = ShopperTokens(
+        settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -91,10 +95,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stack.push_async_callback(cache.close)
             swr = [c.strip() for c in settings.cache_swr_collections.split(",") if c.strip()]
             sources = SourceSet(
-                clients, cache, FreshnessPolicy(settings.cache_stale_window_s), stale_while_revalidate=swr
+                clients,
+                cache,
+                FreshnessPolicy(settings.cache_stale_window_s),
+                stale_while_revalidate=swr,
             )
             stack.push_async_callback(sources.wait_background)
-            state = AppState(settings=settings, channels=channels, tokens=tokens, sources=sources, cache=cache)
+            state = AppState(
+                settings=settings, channels=channels, tokens=tokens, sources=sources, cache=cache
+            )
             app.state.comptoir = state
             view = GraphQLView(state, schema=build_schema(settings), graphql_ide="graphiql")
             app.state.graphql = GraphQLGate(state, view)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from strawberry.types import Info
-
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.degraded import DegradedReport
+from strawberry.types import Info
 
 if TYPE_CHECKING:
     from comptoir.graph.state import AppState

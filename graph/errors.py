@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
-
 from comptoir.sources.errors import SourceError
+from graphql import GraphQLError
 
 
 class PublicError(GraphQLError):
@@ -16,9 +15,13 @@ class PublicError(GraphQLError):
 
 def source_error(error: SourceError) -> PublicError:
     """The error of a field whose source failed: names the source and why."""
-    return PublicError(f"{error.source} is unavailable for this field: {error.message}"
-                       if error.code == "SOURCE_UNAVAILABLE" else f"{error.source}: {error.message}",
-                       error.code, source=error.source)
+    return PublicError(
+        f"{error.source} is unavailable for this field: {error.message}"
+        if error.code == "SOURCE_UNAVAILABLE"
+        else f"{error.source}: {error.message}",
+        error.code,
+        source=error.source,
+    )
 
 
 def bad_input(message: str) -> PublicError:

@@ -7,10 +7,9 @@ import re
 import uuid
 from typing import Any
 
+from comptoir.sources.errors import SourceError
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
-
-from comptoir.sources.errors import SourceError
 
 log = logging.getLogger("comptoir.graphql")
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from comptoir.graph.state import AppState
+from comptoir.sources.registry import ChangeEvent, UnknownEventCollection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from comptoir.graph.state import AppState
 from comptoir.metrics import HOOK_EVENTS, INVALIDATED
 from comptoir.settings import SOURCE_NAMES
-from comptoir.sources.registry import ChangeEvent, UnknownEventCollection
 
 MAX_HOOK_BYTES = 256 * 1024
 
@@ -43,7 +43,9 @@ async def receive_hook(request: Request) -> JSONResponse:
     state: AppState = request.app.state.comptoir
     source = request.path_params["source"]
     if source not in SOURCE_NAMES:
-        return _refuse(404, "unknown_source", f"no source named {source!r}", "unknown", "unknown_source")
+        return _refuse(
+            404, "unknown_source", f"no source named {source!r}", "unknown", "unknown_source"
+        )
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_HOOK_BYTES):
         return _refuse(413, "too_large", f"events over {MAX_HOOK_BYTES} bytes", source, "too_large")
@@ -51,12 +53,16 @@ async def receive_hook(request: Request) -> JSONResponse:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_HOOK_BYTES:
-            return _refuse(413, "too_large", f"events over {MAX_HOOK_BYTES} bytes", source, "too_large")
+            return _refuse(
+                413, "too_large", f"events over {MAX_HOOK_BYTES} bytes", source, "too_large"
+            )
     secret = state.settings.hook_secret(source)
     given = request.headers.get("x-comptoir-signature", "")
     # compare_digest on equal-length bytes keeps the comparison constant-time.
     if not secret or not hmac.compare_digest(given.encode(), signature_of(secret, body).encode()):
-        return _refuse(401, "bad_signature", "missing or wrong X-Comptoir-Signature", source, "bad_signature")
+        return _refuse(
+            401, "bad_signature", "missing or wrong X-Comptoir-Signature", source, "bad_signature"
+        )
     try:
         parsed = _Events.model_validate_json(body)
         events = [ChangeEvent(e.collection, tuple(e.ids)) for e in parsed.events]

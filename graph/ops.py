@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from comptoir.graph.state import AppState
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from comptoir.graph.state import AppState
 from comptoir.metrics import BREAKER_STATE, CACHE_UP, REGISTRY
 
 _STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
@@ -32,7 +32,11 @@ def readiness(state: AppState) -> dict[str, Any]:
         }
     cache = {"backend": state.cache.name, "status": state.cache.status()}
     ready = all(s["state"] == "closed" for s in sources.values()) and cache["status"] == "up"
-    body: dict[str, Any] = {"status": "ready" if ready else "degraded", "sources": sources, "cache": cache}
+    body: dict[str, Any] = {
+        "status": "ready" if ready else "degraded",
+        "sources": sources,
+        "cache": cache,
+    }
     outbox = state.extra.get("outbox_stats")
     if callable(outbox):
         body["outbox"] = outbox()

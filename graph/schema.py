@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from comptoir.graph.extensions import ResponseContext, ShapeErrors
+from comptoir.graph.types.query import Query
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
-from comptoir.graph.extensions import ResponseContext, ShapeErrors
-from comptoir.graph.types.query import Query
 from comptoir.settings import Settings
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from comptoir.auth import ShopperTokens
 from comptoir.cache.backend import CacheBackend
+from comptoir.sources.registry import SourceSet
+
+from comptoir.auth import ShopperTokens
 from comptoir.channels import ChannelRegistry
 from comptoir.settings import Settings
-from comptoir.sources.registry import SourceSet
 
 
 @dataclass(slots=True)

@@ -7,23 +7,25 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from comptoir.graph.context import GraphContext
+from comptoir.graph.state import AppState
+from comptoir.resolvers.scope import RequestScope
+from comptoir.sources.degraded import DegradedReport
+from comptoir.sources.registry import Loaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from comptoir.auth import InvalidShopperToken
-from comptoir.graph.context import GraphContext
-from comptoir.graph.state import AppState
 from comptoir.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
-from comptoir.resolvers.scope import RequestScope
-from comptoir.sources.degraded import DegradedReport
-from comptoir.sources.registry import Loaders
 
 IDENTITY = "comptoir.identity"
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
         {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,
@@ -74,7 +76,7 @@ class GraphQLGate:
         """Answer 413/401 early, or hand the request to strawberry with its identity."""
         request = Request(scope, receive)
         if self._wants_ide(request):
-            await self.view(scope, receive, send)
+            await (await self.view.render_graphql_ide(request))(scope, receive, send)
             return
         started = time.perf_counter()
         response, receive = await self._check(request, receive)
@@ -111,7 +113,9 @@ class GraphQLGate:
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > limit:
-                    return _error(413, "REQUEST_TOO_LARGE", f"request body over {limit} bytes"), receive
+                    return _error(
+                        413, "REQUEST_TOO_LARGE", f"request body over {limit} bytes"
+                    ), receive
         request.scope[IDENTITY] = (channel, shopper_id)
         return None, _replay(body)
 
@@ -140,5 +144,3 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
-
-

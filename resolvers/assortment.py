@@ -12,7 +12,9 @@ from comptoir.sources.pim.models import ProductDoc
 
 def is_shown(product: ProductDoc | None, assortment: str) -> bool:
     """An ``active`` product whose ``channels`` include the channel's assortment code."""
-    return product is not None and product["status"] == "active" and assortment in product["channels"]
+    return (
+        product is not None and product["status"] == "active" and assortment in product["channels"]
+    )
 
 
 def media_allowed(asset: AssetDoc, assortment: str, now: datetime) -> bool:

@@ -68,7 +68,9 @@ async def fill_whole(scope: RequestScope, name: str, loader: CollectionLoader, k
     scope.catalog.whole[name] = {item[key]: item for item in items or ()}
 
 
-async def prefetch(scope: RequestScope, products: Sequence[ProductDoc], needs: CatalogNeeds) -> None:
+async def prefetch(
+    scope: RequestScope, products: Sequence[ProductDoc], needs: CatalogNeeds
+) -> None:
     """Load, in one concurrent round, what ``needs`` asks for about ``products``."""
     catalog = scope.catalog
     loaders = scope.loaders
@@ -101,7 +103,9 @@ async def shown_products(
             found.append(doc)
         else:
             found.append(doc if is_shown(doc, scope.channel.assortment) else None)
-    await prefetch(scope, [d for d in found if d is not None and not isinstance(d, SourceError)], needs)
+    await prefetch(
+        scope, [d for d in found if d is not None and not isinstance(d, SourceError)], needs
+    )
     return found
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def pick_text(texts: Mapping[str, str] | None, locale: str | None, default_locale: str) -> str | None:
+def pick_text(
+    texts: Mapping[str, str] | None, locale: str | None, default_locale: str
+) -> str | None:
     """The best translation of ``texts`` for ``locale`` (``SCHEMA.md``, "Request context")."""
     if not texts:
         return None

@@ -31,7 +31,9 @@ async def customer_orders(
             page_id(customer_id, {"limit": str(limit), "cursor": cursor or ""})
         )
         docs = await loaders.order_by_id.load_many(page["ids"])
-        found = [OrderView(doc) for doc in docs if doc is not None and not isinstance(doc, SourceError)]
+        found = [
+            OrderView(doc) for doc in docs if doc is not None and not isinstance(doc, SourceError)
+        ]
         return found, page["next_cursor"]
 
     return await paginate(fetch, first, after, scope.max_page_size)

@@ -66,7 +66,9 @@ def check_first(first: int, max_page_size: int) -> None:
         raise InvalidPageRequest(f"`first` must be between 0 and {max_page_size}, got {first}")
 
 
-async def paginate(fetch: FetchPage[T], first: int, after: str | None, max_page_size: int) -> Page[T]:
+async def paginate(
+    fetch: FetchPage[T], first: int, after: str | None, max_page_size: int
+) -> Page[T]:
     """The ``first`` items after ``after``, fetched in as few source pages as possible."""
     check_first(first, max_page_size)
     source_cursor, skip = decode_cursor(after) if after else (None, 0)

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from comptoir.channels import ChannelConfig
 from comptoir.sources.registry import Loaders
+
+from comptoir.channels import ChannelConfig
 
 
 @dataclass(slots=True)

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiodataloader import DataLoader
-
 from comptoir.cache.backend import CacheBackend
 from comptoir.cache.entry import CacheEntry
 from comptoir.cache.keys import item_key
 from comptoir.cache.policy import Freshness, FreshnessPolicy
-from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS
 from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.errors import SourceError, SourceUnavailable
+
+from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS
 
 log = logging.getLogger("comptoir.sources")
 
@@ -142,7 +142,9 @@ class CachedCollection:
                 for item_id in mine:
                     future = self._inflight.pop(item_id)
                     outcome = fetched.get(item_id) or _Outcome(
-                        error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
+                        error=SourceUnavailable(
+                            self.spec.source, f"{self.spec.name}: fetch abandoned"
+                        )
                     )
                     if not future.done():
                         future.set_result(outcome)
@@ -165,7 +167,9 @@ class CachedCollection:
             return
         age = self.spec.default_max_age_s if max_age is None else max_age
         now = self._clock()
-        entries = {self.key(item_id): CacheEntry(value, now, age) for item_id, value in values.items()}
+        entries = {
+            self.key(item_id): CacheEntry(value, now, age) for item_id, value in values.items()
+        }
         tags = None
         if self._owner_of is not None:
             # Pages of one owner (a customer's orders) are tagged with the owner's key,

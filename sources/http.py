@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-
-from comptoir.metrics import SOURCE_LATENCY, SOURCE_REQUESTS, SOURCE_RETRIES
 from comptoir.sources.breaker import CircuitBreaker
 from comptoir.sources.errors import (
     CircuitOpen,
@@ -23,6 +21,8 @@ from comptoir.sources.errors import (
     SourceUnavailable,
 )
 from comptoir.sources.retry import RetryBudget, backoff_s
+
+from comptoir.metrics import SOURCE_LATENCY, SOURCE_REQUESTS, SOURCE_RETRIES
 
 log = logging.getLogger("comptoir.sources")
 

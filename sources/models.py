@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
-from pydantic import StringConstraints, TypeAdapter, ValidationError
-
 from comptoir.sources.errors import SourceResponseInvalid
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 DecimalString = Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$")]
 LocalizedText = dict[str, str]
@@ -20,7 +19,9 @@ LocalizedText = dict[str, str]
 T = TypeVar("T")
 
 
-def validate_items(adapter: TypeAdapter[list[T]], items: Sequence[Any], source: str, collection: str) -> list[T]:
+def validate_items(
+    adapter: TypeAdapter[list[T]], items: Sequence[Any], source: str, collection: str
+) -> list[T]:
     """``items`` checked against the contract, or :class:`SourceResponseInvalid` naming the source."""
     try:
         return adapter.validate_python(items)
@@ -28,5 +29,6 @@ def validate_items(adapter: TypeAdapter[list[T]], items: Sequence[Any], source: 
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise SourceResponseInvalid(
-            source, f"{collection}: answer does not match the contract ({where}: {first.get('msg')})"
+            source,
+            f"{collection}: answer does not match the contract ({where}: {first.get('msg')})",
         ) from exc

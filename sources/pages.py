@@ -25,8 +25,12 @@ def params_of(page: str) -> dict[str, str]:
     return dict(parse_qsl(page.split("|", 1)[1]))
 
 
-async def fetch_pages(pages: Sequence[str], fetch_one: FetchPage) -> tuple[dict[str, Any], float | None]:
+async def fetch_pages(
+    pages: Sequence[str], fetch_one: FetchPage
+) -> tuple[dict[str, Any], float | None]:
     """Every page asked for, fetched concurrently; the least max-age."""
     answers = await asyncio.gather(*(fetch_one(owner_of(p), params_of(p)) for p in pages))
     ages = [age for _, age in answers if age is not None]
-    return {p: value for p, (value, _) in zip(pages, answers, strict=True)}, (min(ages) if ages else None)
+    return {p: value for p, (value, _) in zip(pages, answers, strict=True)}, (
+        min(ages) if ages else None
+    )

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 from comptoir.cache.backend import CacheBackend
 from comptoir.cache.policy import FreshnessPolicy
-from comptoir.sources.collection import CachedCollection, CollectionLoader, CollectionSpec, FetchMany
+from comptoir.sources.collection import (
+    CachedCollection,
+    CollectionLoader,
+    CollectionSpec,
+    FetchMany,
+)
 from comptoir.sources.crm.loaders import SOURCE as CRM
 from comptoir.sources.dam.loaders import SOURCE as DAM
 from comptoir.sources.degraded import DegradedReport

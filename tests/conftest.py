@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from comptoir.auth import ShopperTokens
 from comptoir.graph.app import create_app
-from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
 from comptoir.sources.reference.generate import ensure_demo_data
 from comptoir.sources.reference.scale import DemoScale
 
+from comptoir.auth import ShopperTokens
+from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
 from tests.support.servers import RequestCounter, ServerThread
 
 WEB_KEY = "demo-web-key"
@@ -74,9 +74,13 @@ class Comptoir:
             sent["X-Channel-Key"] = key
         if shopper is not None:
             sent["Authorization"] = f"Bearer {self.tokens.mint(shopper)}"
-        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=sent)
+        return self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+        )
 
-    def query(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def query(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """The JSON of a request that must answer 200."""
         response = self.post(query, variables, **kwargs)
         assert response.status_code == 200, response.text
@@ -91,7 +95,9 @@ def reference_settings(reference: ReferenceSources, tmp_path: Path, **overrides:
 
 
 @pytest.fixture
-def start_comptoir(reference: ReferenceSources, tmp_path: Path) -> Iterator[Callable[..., Comptoir]]:
+def start_comptoir(
+    reference: ReferenceSources, tmp_path: Path
+) -> Iterator[Callable[..., Comptoir]]:
     """Start comptoir servers on the reference sources (settings overridable); stopped after the test."""
     started: list[Comptoir] = []
 

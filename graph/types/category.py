@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import source_error
 from comptoir.resolvers.localization import pick_text
 from comptoir.sources.errors import SourceError
 from comptoir.sources.pim.models import CategoryDoc
+
+if TYPE_CHECKING:
+    from comptoir.graph.types.connections import ProductConnection
+from strawberry.types import Info
 
 
 def _tree(info: Info[Any, Any]) -> dict[str, CategoryDoc]:
@@ -31,7 +33,9 @@ class Category:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.doc["id"])
 
-    @strawberry.field(description="Name in `locale`, else the channel's locale, else English, else any.")
+    @strawberry.field(
+        description="Name in `locale`, else the channel's locale, else English, else any."
+    )
     def name(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> str:
         return pick_text(self.doc["name"], locale, scope_of(info).channel.locale) or self.doc["id"]
 
@@ -44,12 +48,17 @@ class Category:
     @strawberry.field(description="The direct subcategories, by id.")
     def children(self, info: Info[Any, Any]) -> list[Category]:
         tree = _tree(info)
-        return [Category(doc=c) for c in sorted(tree.values(), key=lambda c: c["id"])
-                if c.get("parent_id") == self.doc["id"]]
+        return [
+            Category(doc=c)
+            for c in sorted(tree.values(), key=lambda c: c["id"])
+            if c.get("parent_id") == self.doc["id"]
+        ]
 
     @strawberry.field(
         description="Products of this category and its subcategories shown on this channel, by id.",
-        graphql_type=Annotated["ProductConnection", strawberry.lazy("comptoir.graph.types.connections")],
+        graphql_type=Annotated[
+            "ProductConnection", strawberry.lazy("comptoir.graph.types.connections")
+        ],
     )
     async def products(
         self, info: Info[Any, Any], first: int | None = 24, after: str | None = strawberry.UNSET

@@ -11,7 +11,7 @@ import strawberry
 class Money:
     """An amount with its ISO 4217 currency."""
 
-    amount: Decimal = strawberry.field(description="The amount, as a decimal string (\"129.90\").")
+    amount: Decimal = strawberry.field(description='The amount, as a decimal string ("129.90").')
     currency_code: str = strawberry.field(description="ISO 4217 currency code, e.g. EUR.")
 
 
@@ -33,7 +33,7 @@ class UserError:
     """A user mistake, reported in the payload rather than as a GraphQL error."""
 
     field: list[str] | None = strawberry.field(
-        description="Path to the input field at fault, e.g. [\"lines\", \"0\", \"quantity\"]."
+        description='Path to the input field at fault, e.g. ["lines", "0", "quantity"].'
     )
     message: str = strawberry.field(description="What is wrong, in English.")
     code: str = strawberry.field(description="A stable code, e.g. UNKNOWN_SKU, EMAIL_TAKEN.")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import bad_input, source_error
 from comptoir.graph.lookahead import selected_names
@@ -16,6 +14,7 @@ from comptoir.resolvers.catalog import CatalogNeeds, shown_products
 from comptoir.resolvers.paging import InvalidPageRequest, paginate
 from comptoir.sources.errors import SourceError
 from comptoir.sources.pages import page_id
+from strawberry.types import Info
 
 
 @strawberry.type(description="A product in a list, with its cursor.")
@@ -30,8 +29,12 @@ class ProductEdge:
 class ProductConnection:
     """Products in the source's order (by id)."""
 
-    edges: list[ProductEdge] = strawberry.field(description="The products of this page with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Whether more follow, and the cursor to get them.")
+    edges: list[ProductEdge] = strawberry.field(
+        description="The products of this page with their cursors."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether more follow, and the cursor to get them."
+    )
 
     @strawberry.field(description="The products of this page, without cursors.")
     def nodes(self) -> list[Product]:
@@ -47,7 +50,11 @@ async def search_products(
 ) -> ProductConnection:
     """Active products of the channel's assortment, filtered by category and name."""
     scope = scope_of(info)
-    filters = {"channel": scope.channel.assortment, "category_id": category_id or "", "q": query or ""}
+    filters = {
+        "channel": scope.channel.assortment,
+        "category_id": category_id or "",
+        "q": query or "",
+    }
 
     async def fetch(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
         page = await scope.loaders.product_page.load(
@@ -70,6 +77,6 @@ async def search_products(
         if doc is not None:
             edges.append(ProductEdge(cursor=cursor, node=Product(doc=doc)))
     return ProductConnection(
-        edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor)
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
     )
-

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import bad_input, forbidden, source_error
 from comptoir.graph.types.common import PageInfo
@@ -17,6 +15,7 @@ from comptoir.resolvers.orders import customer_orders
 from comptoir.resolvers.paging import InvalidPageRequest
 from comptoir.sources.crm.models import CustomerDoc
 from comptoir.sources.errors import SourceError
+from strawberry.types import Info
 
 
 @strawberry.type(description="A customer's id in one channel's system.")
@@ -40,14 +39,18 @@ class OrderConnection:
     """A customer's orders from every channel."""
 
     edges: list[OrderEdge] = strawberry.field(description="This page's orders.")
-    page_info: PageInfo = strawberry.field(description="Whether more follow, and the cursor to get them.")
+    page_info: PageInfo = strawberry.field(
+        description="Whether more follow, and the cursor to get them."
+    )
 
     @strawberry.field(description="This page's orders, without cursors.")
     def nodes(self) -> list[Order]:
         return [edge.node for edge in self.edges]
 
 
-@strawberry.federation.type(keys=["id"], description="A customer: the CRM's single reference across channels.")
+@strawberry.federation.type(
+    keys=["id"], description="A customer: the CRM's single reference across channels."
+)
 class Customer:
     """A CRM customer the caller may read (themself, or anyone from a staff channel)."""
 
@@ -80,31 +83,41 @@ class Customer:
             for i in self.doc.get("identities") or []
         ]
 
-    @strawberry.field(description="The loyalty account; null when there is none or the CRM is unavailable.")
+    @strawberry.field(
+        description="The loyalty account; null when there is none or the CRM is unavailable."
+    )
     async def loyalty(self, info: Info[Any, Any]) -> LoyaltyAccount | None:
         try:
-            account = await scope_of(info).loaders.loyalty_account_by_customer_id.load(self.doc["id"])
+            account = await scope_of(info).loaders.loyalty_account_by_customer_id.load(
+                self.doc["id"]
+            )
         except SourceError as exc:
             raise source_error(exc) from exc
         return LoyaltyAccount(doc=account) if account else None
 
-    @strawberry.field(description="Orders from every channel, newest first; null when the OMS is unavailable.")
+    @strawberry.field(
+        description="Orders from every channel, newest first; null when the OMS is unavailable."
+    )
     async def orders(
         self, info: Info[Any, Any], first: int | None = 10, after: str | None = strawberry.UNSET
     ) -> OrderConnection | None:
         try:
-            page = await customer_orders(scope_of(info), self.doc["id"], 10 if first is None else first, after or None)
+            page = await customer_orders(
+                scope_of(info), self.doc["id"], 10 if first is None else first, after or None
+            )
         except InvalidPageRequest as exc:
             raise bad_input(str(exc)) from exc
         except SourceError as exc:
             raise source_error(exc) from exc
         return OrderConnection(
-            edges=[OrderEdge(cursor=c, node=Order(doc=o.doc, pending=o.pending)) for o, c in page.edges],
+            edges=[
+                OrderEdge(cursor=c, node=Order(doc=o.doc, pending=o.pending)) for o, c in page.edges
+            ],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
 
     @classmethod
-    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Customer | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Customer | None:
         """`_entities`: the same rule as `customer(id)` (staff, or the shopper themself)."""
         if not may_read_customer(scope_of(info), str(id)):
             raise forbidden("only staff channels may read other customers")

@@ -6,12 +6,11 @@ import enum
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.errors import bad_input
 from comptoir.graph.types.common import GeoPointInput
 from comptoir.resolvers.inventory import stores_holding
 from comptoir.sources.erp.models import LocationDoc, StockRow
+from strawberry.types import Info
 
 
 @strawberry.enum(description="A warehouse or a store.")
@@ -69,7 +68,9 @@ class Location:
     def click_and_collect(self) -> bool:
         return self.doc["click_and_collect"]
 
-    @strawberry.field(description="Great-circle distance in km from the point asked for; null when none was.")
+    @strawberry.field(
+        description="Great-circle distance in km from the point asked for; null when none was."
+    )
     def distance_km(self) -> float | None:
         return round(self.distance, 3) if self.distance is not None else None
 
@@ -80,7 +81,9 @@ class StoreStock:
 
     location: Location = strawberry.field(description="The store.")
     quantity: int = strawberry.field(description="Units available for pick-up there.")
-    distance_km: float = strawberry.field(description="Great-circle distance in km from the point asked for.")
+    distance_km: float = strawberry.field(
+        description="Great-circle distance in km from the point asked for."
+    )
 
 
 @strawberry.type(description="Whether and where a variant can be had.")
@@ -90,9 +93,13 @@ class Availability:
     rows: strawberry.Private[list[StockRow]]
     locations: strawberry.Private[dict[str, LocationDoc]]
     in_stock: bool = strawberry.field(description="Some units can be delivered (quantity > 0).")
-    quantity: int = strawberry.field(description="Units available at ship-from locations, for home delivery.")
+    quantity: int = strawberry.field(
+        description="Units available at ship-from locations, for home delivery."
+    )
 
-    @strawberry.field(description="Click-and-collect stores holding it within `radiusKm` of `near`, nearest first.")
+    @strawberry.field(
+        description="Click-and-collect stores holding it within `radiusKm` of `near`, nearest first."
+    )
     def stores(
         self, info: Info[Any, Any], near: GeoPointInput, radius_km: float | None = 10.0
     ) -> list[StoreStock]:
@@ -101,7 +108,10 @@ class Availability:
             raise bad_input("`radiusKm` must not be negative")
         found = stores_holding(self.rows, self.locations, near.latitude, near.longitude, radius)
         return [
-            StoreStock(location=Location(doc=h.location, distance=h.distance_km), quantity=h.quantity,
-                       distance_km=round(h.distance_km, 3))
+            StoreStock(
+                location=Location(doc=h.location, distance=h.distance_km),
+                quantity=h.quantity,
+                distance_km=round(h.distance_km, 3),
+            )
             for h in found
         ]

@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import bad_input, source_error
 from comptoir.graph.types.common import PageInfo
@@ -16,6 +14,7 @@ from comptoir.resolvers.paging import InvalidPageRequest, paginate
 from comptoir.sources.crm.models import LoyaltyAccountDoc, LoyaltyTransactionDoc
 from comptoir.sources.errors import SourceError
 from comptoir.sources.pages import page_id
+from strawberry.types import Info
 
 
 @strawberry.enum(description="What a loyalty transaction did to the balance.")
@@ -42,8 +41,12 @@ class LoyaltyTransaction:
 
     id: strawberry.ID = strawberry.field(description="The CRM's transaction id.")
     kind: LoyaltyTransactionKind = strawberry.field(description="Earn, burn, expire or adjust.")
-    points: int = strawberry.field(description="Signed: positive when earned, negative when burned.")
-    order_id: strawberry.ID | None = strawberry.field(description="The order that earned or burned them.")
+    points: int = strawberry.field(
+        description="Signed: positive when earned, negative when burned."
+    )
+    order_id: strawberry.ID | None = strawberry.field(
+        description="The order that earned or burned them."
+    )
     channel: str | None = strawberry.field(description="The channel where it happened.")
     created_at: datetime = strawberry.field(description="When it happened.")
 
@@ -65,7 +68,9 @@ def transaction_of(doc: LoyaltyTransactionDoc) -> LoyaltyTransaction:
 class LoyaltyTransactionEdge:
     """One edge of a transaction connection."""
 
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this transaction.")
+    cursor: str = strawberry.field(
+        description="Pass as `after` to continue after this transaction."
+    )
     node: LoyaltyTransaction = strawberry.field(description="The transaction.")
 
 
@@ -74,7 +79,9 @@ class LoyaltyTransactionConnection:
     """Transactions of one account."""
 
     edges: list[LoyaltyTransactionEdge] = strawberry.field(description="This page's transactions.")
-    page_info: PageInfo = strawberry.field(description="Whether more follow, and the cursor to get them.")
+    page_info: PageInfo = strawberry.field(
+        description="Whether more follow, and the cursor to get them."
+    )
 
 
 @strawberry.type(description="A shopper's loyalty account.")
@@ -117,7 +124,9 @@ class LoyaltyAccount:
             return page["items"], page["next_cursor"]
 
         try:
-            page = await paginate(fetch, 10 if first is None else first, after or None, scope.max_page_size)
+            page = await paginate(
+                fetch, 10 if first is None else first, after or None, scope.max_page_size
+            )
         except InvalidPageRequest as exc:
             raise bad_input(str(exc)) from exc
         except SourceError as exc:

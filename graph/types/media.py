@@ -6,11 +6,10 @@ import enum
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.resolvers.localization import pick_text
 from comptoir.sources.dam.models import AssetDoc
+from strawberry.types import Info
 
 
 @strawberry.enum(description="What a media file is.")
@@ -52,7 +51,9 @@ class Media:
     def height(self) -> int | None:
         return self.doc.get("height")
 
-    @strawberry.field(description="Alternative text, in `locale` or the channel's locale (with fallback).")
+    @strawberry.field(
+        description="Alternative text, in `locale` or the channel's locale (with fallback)."
+    )
     def alt(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> str | None:
         return pick_text(self.doc.get("alt"), locale, scope_of(info).channel.locale)
 

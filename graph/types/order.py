@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import source_error
 from comptoir.graph.types.common import Money, money
@@ -17,6 +15,7 @@ from comptoir.resolvers.access import may_read_customer
 from comptoir.resolvers.catalog import shown_variants
 from comptoir.sources.errors import SourceError
 from comptoir.sources.oms.models import OrderDoc, OrderLineDoc, ShipmentDoc
+from strawberry.types import Info
 
 if TYPE_CHECKING:
     from comptoir.graph.types.customer import Customer
@@ -70,7 +69,9 @@ class OrderLine:
     def total(self) -> Money:
         return money(self.doc["total"], self.currency)
 
-    @strawberry.field(description="The variant, as this channel shows it today; null if no longer shown.")
+    @strawberry.field(
+        description="The variant, as this channel shows it today; null if no longer shown."
+    )
     async def variant(self, info: Info[Any, Any]) -> Variant | None:
         scope = scope_of(info)
         found = (await shown_variants(scope, [self.doc["sku"]]))[0]
@@ -114,13 +115,17 @@ def shipment_of(doc: ShipmentDoc) -> Shipment:
         status=doc["status"],
         carrier=doc.get("carrier"),
         tracking_number=doc.get("tracking_number"),
-        from_location_id=strawberry.ID(doc["from_location_id"]) if doc.get("from_location_id") else None,
+        from_location_id=strawberry.ID(doc["from_location_id"])
+        if doc.get("from_location_id")
+        else None,
         shipped_at=_time(doc.get("shipped_at")),
         delivered_at=_time(doc.get("delivered_at")),
     )
 
 
-@strawberry.federation.type(keys=["id"], description="An order from any channel (web, app, store, marketplace).")
+@strawberry.federation.type(
+    keys=["id"], description="An order from any channel (web, app, store, marketplace)."
+)
 class Order:
     """An OMS order, or a pending one held by comptoir."""
 
@@ -184,7 +189,7 @@ class Order:
         return await load_customer(info, self.doc["customer_id"])
 
     @classmethod
-    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Order | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Order | None:
         """`_entities`: the same rule as `order(id)`."""
         from comptoir.graph.types.customer import load_order
 

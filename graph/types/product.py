@@ -6,8 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import source_error
 from comptoir.graph.lookahead import selected_names
@@ -22,6 +20,7 @@ from comptoir.resolvers.pricing import PriceInForce, price_in_force, price_range
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.errors import SourceError
 from comptoir.sources.pim.models import ProductDoc, VariantDoc
+from strawberry.types import Info
 
 if TYPE_CHECKING:
     from comptoir.graph.types.category import Category
@@ -80,14 +79,18 @@ class Price:
     """The price in force now."""
 
     amount: Money = strawberry.field(description="What the shopper pays.")
-    compare_at: Money | None = strawberry.field(description="The former or reference price, for a sale.")
+    compare_at: Money | None = strawberry.field(
+        description="The former or reference price, for a sale."
+    )
     price_list: str = strawberry.field(description="The price list it comes from, e.g. EUR-WEB.")
 
 
 def price_of(found: PriceInForce) -> Price:
     """The GraphQL price of a price in force."""
     compare = money(found.compare_at, found.currency) if found.compare_at is not None else None
-    return Price(amount=money(found.amount, found.currency), compare_at=compare, price_list=found.price_list)
+    return Price(
+        amount=money(found.amount, found.currency), compare_at=compare, price_list=found.price_list
+    )
 
 
 @strawberry.type(description="The lowest and highest price of a product's variants.")
@@ -108,12 +111,16 @@ class Product:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.doc["id"])
 
-    @strawberry.field(description="Name in `locale`, else the channel's locale, else English, else any.")
+    @strawberry.field(
+        description="Name in `locale`, else the channel's locale, else English, else any."
+    )
     def name(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> str:
         return pick_text(self.doc["name"], locale, scope_of(info).channel.locale) or self.doc["id"]
 
     @strawberry.field(description="Description, localized like `name`.")
-    def description(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> str | None:
+    def description(
+        self, info: Info[Any, Any], locale: str | None = strawberry.UNSET
+    ) -> str | None:
         return pick_text(self.doc.get("description"), locale, scope_of(info).channel.locale)
 
     @strawberry.field(description="Brand name.")
@@ -121,7 +128,9 @@ class Product:
         return self.doc.get("brand")
 
     @strawberry.field(description="Attributes (material, care…), localized like `name`.")
-    def attributes(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> list[Attribute]:
+    def attributes(
+        self, info: Info[Any, Any], locale: str | None = strawberry.UNSET
+    ) -> list[Attribute]:
         default = scope_of(info).channel.locale
         found = []
         for key, texts in sorted((self.doc.get("attributes") or {}).items()):
@@ -157,9 +166,7 @@ class Product:
         ready = self.doc["id"] in scope_of(info).catalog.assets
         return _when_loaded(info, [self.doc], ready, CatalogNeeds(assets=True), compute)
 
-    @strawberry.field(
-        description="The variants, in the PIM's order.", graphql_type=list["Variant"]
-    )
+    @strawberry.field(description="The variants, in the PIM's order.", graphql_type=list["Variant"])
     def variants(self, info: Info[Any, Any]) -> list[Variant] | Awaitable[list[Variant]]:
         def compute(scope: RequestScope) -> list[Variant]:
             found = []
@@ -177,7 +184,7 @@ class Product:
         description="Lowest and highest variant price on this channel's list; null when none is priced.",
         graphql_type=PriceRange | None,
     )
-    def price_range(self, info: Info[Any, Any]) -> PriceRange | None | Awaitable[PriceRange | None]:
+    def price_range(self, info: Info[Any, Any]) -> PriceRange | Awaitable[PriceRange | None] | None:
         def compute(scope: RequestScope) -> PriceRange | None:
             prices = [_price(scope, sku) for sku in self.doc["variant_skus"]]
             bounds = price_range(prices)
@@ -210,7 +217,7 @@ class Product:
         return _when_loaded(info, [self.doc], ready, CatalogNeeds(prices=True, stock=True), compute)
 
     @classmethod
-    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Product | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Product | None:
         """`_entities`: the same rules as `product(id)`."""
         needs = CatalogNeeds.from_fields(selected_names(info))
         doc = (await shown_products(scope_of(info), [str(id)], needs))[0]
@@ -219,7 +226,9 @@ class Product:
         return cls(doc=doc) if doc else None
 
 
-@strawberry.federation.type(keys=["sku"], description="A sellable unit of a product: one colour and size.")
+@strawberry.federation.type(
+    keys=["sku"], description="A sellable unit of a product: one colour and size."
+)
 class Variant:
     """A PIM variant of a product this channel may show."""
 
@@ -264,7 +273,7 @@ class Variant:
         description="The price in force on this channel's list; null when there is none (not for sale here).",
         graphql_type=Price | None,
     )
-    def price(self, info: Info[Any, Any]) -> Price | None | Awaitable[Price | None]:
+    def price(self, info: Info[Any, Any]) -> Price | Awaitable[Price | None] | None:
         def compute(scope: RequestScope) -> Price | None:
             found = _price(scope, self.doc["id"])
             return price_of(found) if found is not None else None
@@ -281,7 +290,9 @@ class Variant:
             rows = _value(scope.catalog.stock[self.doc["id"]]) or []
             locations = _value(scope.catalog.whole["locations"])
             quantity = ship_from_quantity(rows, locations)
-            return Availability(rows=rows, locations=locations, in_stock=quantity > 0, quantity=quantity)
+            return Availability(
+                rows=rows, locations=locations, in_stock=quantity > 0, quantity=quantity
+            )
 
         catalog = scope_of(info).catalog
         ready = self.doc["id"] in catalog.stock and "locations" in catalog.whole

@@ -6,8 +6,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import bad_input, forbidden, source_error
 from comptoir.graph.lookahead import selected_names
@@ -18,9 +16,16 @@ from comptoir.graph.types.customer import Customer, load_customer, load_order
 from comptoir.graph.types.location import Location, LocationKind
 from comptoir.graph.types.order import Order
 from comptoir.graph.types.product import Product, Variant
-from comptoir.resolvers.catalog import CatalogNeeds, fill_whole, prefetch, shown_products, shown_variants
+from comptoir.resolvers.catalog import (
+    CatalogNeeds,
+    fill_whole,
+    prefetch,
+    shown_products,
+    shown_variants,
+)
 from comptoir.resolvers.inventory import near as locations_near
 from comptoir.sources.errors import SourceError
+from strawberry.types import Info
 
 MAX_IDS = 100
 
@@ -30,7 +35,7 @@ async def _raise(error: SourceError) -> None:
     raise source_error(error)
 
 
-async def _products(info: Info[Any, Any], ids: list[str]) -> list[Product | None | Awaitable[None]]:
+async def _products(info: Info[Any, Any], ids: list[str]) -> list[Product | Awaitable[None] | None]:
     scope = scope_of(info)
     docs = await shown_products(scope, ids, CatalogNeeds.from_fields(selected_names(info)))
     return [
@@ -43,8 +48,10 @@ async def _products(info: Info[Any, Any], ids: list[str]) -> list[Product | None
 class Query:
     """Every read of comptoir."""
 
-    @strawberry.field(description="A product; null when unknown, not active, or not in this channel's assortment.")
-    async def product(self, info: Info[Any, Any], id: strawberry.ID) -> Product | None:  # noqa: A002
+    @strawberry.field(
+        description="A product; null when unknown, not active, or not in this channel's assortment."
+    )
+    async def product(self, info: Info[Any, Any], id: strawberry.ID) -> Product | None:
         scope = scope_of(info)
         needs = CatalogNeeds.from_fields(selected_names(info))
         doc = (await shown_products(scope, [str(id)], needs))[0]
@@ -61,7 +68,9 @@ class Query:
             raise bad_input(f"`ids` takes at most {MAX_IDS} ids, got {len(ids)}")
         return await _products(info, [str(i) for i in ids])
 
-    @strawberry.field(description="A variant by sku; null when unknown or its product is not shown on this channel.")
+    @strawberry.field(
+        description="A variant by sku; null when unknown or its product is not shown on this channel."
+    )
     async def variant(self, info: Info[Any, Any], sku: strawberry.ID) -> Variant | None:
         scope = scope_of(info)
         found = (await shown_variants(scope, [str(sku)]))[0]
@@ -72,7 +81,9 @@ class Query:
         await prefetch(scope, [found[1]], CatalogNeeds.from_fields(selected_names(info)))
         return Variant(doc=found[0], product_doc=found[1])
 
-    @strawberry.field(description="Active products of this channel, by category and/or name, a page at a time.")
+    @strawberry.field(
+        description="Active products of this channel, by category and/or name, a page at a time."
+    )
     async def product_search(
         self,
         info: Info[Any, Any],
@@ -84,7 +95,7 @@ class Query:
         return await search_products(info, category_id or None, query or None, first, after or None)
 
     @strawberry.field(description="A category by id; null when unknown.")
-    async def category(self, info: Info[Any, Any], id: strawberry.ID) -> Category | None:  # noqa: A002
+    async def category(self, info: Info[Any, Any], id: strawberry.ID) -> Category | None:
         scope = scope_of(info)
         await fill_whole(scope, "categories", scope.loaders.category_tree, "id")
         tree = scope.catalog.whole["categories"]
@@ -122,17 +133,23 @@ class Query:
             for n in locations_near(docs, near.latitude, near.longitude, radius_km)
         ]
 
-    @strawberry.field(description="The signed-in shopper; null when anonymous or unknown to the CRM.")
+    @strawberry.field(
+        description="The signed-in shopper; null when anonymous or unknown to the CRM."
+    )
     async def me(self, info: Info[Any, Any]) -> Customer | None:
         shopper = scope_of(info).shopper_id
         return await load_customer(info, shopper) if shopper else None
 
-    @strawberry.field(description="Any customer, for staff channels only; elsewhere an error with code FORBIDDEN.")
-    async def customer(self, info: Info[Any, Any], id: strawberry.ID) -> Customer | None:  # noqa: A002
+    @strawberry.field(
+        description="Any customer, for staff channels only; elsewhere an error with code FORBIDDEN."
+    )
+    async def customer(self, info: Info[Any, Any], id: strawberry.ID) -> Customer | None:
         if not scope_of(info).staff:
             raise forbidden("customer(id) is for staff channels only; shoppers use `me`")
         return await load_customer(info, str(id))
 
-    @strawberry.field(description="An order, for its owner or a staff channel; null for anyone else.")
-    async def order(self, info: Info[Any, Any], id: strawberry.ID) -> Order | None:  # noqa: A002
+    @strawberry.field(
+        description="An order, for its owner or a staff channel; null for anyone else."
+    )
+    async def order(self, info: Info[Any, Any], id: strawberry.ID) -> Order | None:
         return await load_order(info, str(id))

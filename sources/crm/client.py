@@ -16,7 +16,9 @@ from comptoir.sources.http import SourceClient
 from comptoir.sources.models import validate_items
 
 
-async def fetch_customers(client: SourceClient, ids: Sequence[str]) -> tuple[dict[str, Any], float | None]:
+async def fetch_customers(
+    client: SourceClient, ids: Sequence[str]
+) -> tuple[dict[str, Any], float | None]:
     """Customers by id."""
     items, max_age = await client.get_batch("/customers", "ids", ids, "customers")
     return {c["id"]: c for c in validate_items(CUSTOMERS, items, client.name, "customers")}, max_age
@@ -56,6 +58,7 @@ async def redeem_points(
     client: SourceClient, body: Mapping[str, Any], idempotency_key: str
 ) -> LoyaltyTransactionDoc:
     """``POST /loyalty/redemptions``: the ``burn`` transaction."""
-    response = await client.post("/loyalty/redemptions", body, "loyalty_redemptions", idempotency_key)
+    response = await client.post(
+        "/loyalty/redemptions", body, "loyalty_redemptions", idempotency_key
+    )
     return validate_items(TRANSACTIONS, [response.body], client.name, "loyalty_redemptions")[0]
-

@@ -10,7 +10,9 @@ from comptoir.sources.http import SourceClient
 from comptoir.sources.models import validate_items
 
 
-async def fetch_assets(client: SourceClient, product_ids: Sequence[str]) -> tuple[dict[str, Any], float | None]:
+async def fetch_assets(
+    client: SourceClient, product_ids: Sequence[str]
+) -> tuple[dict[str, Any], float | None]:
     """Every asset of each product, grouped by product id (a product without assets maps to [])."""
     items, max_age = await client.get_batch("/assets", "product_ids", product_ids, "assets")
     grouped: dict[str, list[AssetDoc]] = {pid: [] for pid in product_ids}

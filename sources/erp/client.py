@@ -10,7 +10,9 @@ from comptoir.sources.http import SourceClient
 from comptoir.sources.models import validate_items
 
 
-async def fetch_prices(client: SourceClient, skus: Sequence[str]) -> tuple[dict[str, Any], float | None]:
+async def fetch_prices(
+    client: SourceClient, skus: Sequence[str]
+) -> tuple[dict[str, Any], float | None]:
     """Every price row of each sku on every list, grouped by sku."""
     items, max_age = await client.get_batch("/prices", "skus", skus, "prices")
     grouped: dict[str, list[PriceRow]] = {sku: [] for sku in skus}
@@ -19,7 +21,9 @@ async def fetch_prices(client: SourceClient, skus: Sequence[str]) -> tuple[dict[
     return grouped, max_age
 
 
-async def fetch_stock(client: SourceClient, skus: Sequence[str]) -> tuple[dict[str, Any], float | None]:
+async def fetch_stock(
+    client: SourceClient, skus: Sequence[str]
+) -> tuple[dict[str, Any], float | None]:
     """Every stock row of each sku, grouped by sku."""
     items, max_age = await client.get_batch("/stock", "skus", skus, "stock")
     grouped: dict[str, list[StockRow]] = {sku: [] for sku in skus}

@@ -10,7 +10,9 @@ from comptoir.sources.models import validate_items
 from comptoir.sources.oms.models import ORDERS, OrderDoc
 
 
-async def fetch_orders(client: SourceClient, ids: Sequence[str]) -> tuple[dict[str, Any], float | None]:
+async def fetch_orders(
+    client: SourceClient, ids: Sequence[str]
+) -> tuple[dict[str, Any], float | None]:
     """Orders by id."""
     items, max_age = await client.get_batch("/orders", "ids", ids, "orders")
     return {o["id"]: o for o in validate_items(ORDERS, items, client.name, "orders")}, max_age
@@ -26,7 +28,9 @@ async def fetch_customer_orders(
     return page, (cursor if isinstance(cursor, str) and cursor else None), response.max_age
 
 
-async def create_order(client: SourceClient, body: Mapping[str, Any], idempotency_key: str) -> OrderDoc:
+async def create_order(
+    client: SourceClient, body: Mapping[str, Any], idempotency_key: str
+) -> OrderDoc:
     """``POST /orders``: the placed order."""
     response = await client.post("/orders", body, "orders", idempotency_key)
     return validate_items(ORDERS, [response.body], client.name, "orders")[0]

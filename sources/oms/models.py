@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired
 
+from comptoir.sources.models import DecimalString
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
-
-from comptoir.sources.models import DecimalString
 
 
 class OrderLineDoc(TypedDict):

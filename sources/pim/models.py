@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired
 
+from comptoir.sources.models import LocalizedText
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
-
-from comptoir.sources.models import LocalizedText
 
 
 class ProductDoc(TypedDict):

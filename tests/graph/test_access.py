@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import jwt
-from comptoir.settings import DEMO_JWT_SECRET
 from comptoir.sources.reference import cases
 
+from comptoir.settings import DEMO_JWT_SECRET
 from tests.conftest import TABLET_KEY, WEB_KEY, Comptoir
 from tests.graph.queries import CUSTOMER_QUERY, ENTITIES_QUERY, ME_QUERY, ORDER_QUERY
 
@@ -16,29 +16,31 @@ STRANGER = cases.CUSTOMER_NO_ORDERS
 
 
 def test_missing_channel_key_is_401(comptoir: Comptoir) -> None:
-    response = comptoir.post("{ product(id: \"P-00001\") { id } }", key=None)
+    response = comptoir.post('{ product(id: "P-00001") { id } }', key=None)
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 def test_unknown_channel_key_is_401(comptoir: Comptoir) -> None:
-    assert comptoir.post("{ product(id: \"P-00001\") { id } }", key="nope").status_code == 401
+    assert comptoir.post('{ product(id: "P-00001") { id } }', key="nope").status_code == 401
 
 
 def test_bad_shopper_tokens_are_401(comptoir: Comptoir) -> None:
     now = int(time.time())
     bad = [
         "not-a-jwt",
-        jwt.encode({"sub": OWNER, "exp": now + 60}, "another-secret-of-enough-length-0123", algorithm="HS256"),
+        jwt.encode(
+            {"sub": OWNER, "exp": now + 60},
+            "another-secret-of-enough-length-0123",
+            algorithm="HS256",
+        ),
         jwt.encode({"sub": OWNER, "exp": now - 60}, DEMO_JWT_SECRET, algorithm="HS256"),
         jwt.encode({"sub": OWNER}, DEMO_JWT_SECRET, algorithm="HS256"),
         jwt.encode({"sub": OWNER, "exp": now + 60}, DEMO_JWT_SECRET * 2, algorithm="HS512"),
         jwt.encode({"sub": OWNER, "exp": now + 60}, None, algorithm="none"),
     ]
     for token in bad:
-        response = comptoir.post(
-            "{ me { id } }", headers={"Authorization": f"Bearer {token}"}
-        )
+        response = comptoir.post("{ me { id } }", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, token
 
 
@@ -106,7 +108,9 @@ def test_entities_apply_the_same_access_rules(comptoir: Comptoir) -> None:
         {"__typename": "Order", "id": cases.ORDER_STORE},
         {"__typename": "Customer", "id": OWNER},
     ]
-    body = comptoir.query(ENTITIES_QUERY, {"representations": representations}, key=WEB_KEY, shopper=STRANGER)
+    body = comptoir.query(
+        ENTITIES_QUERY, {"representations": representations}, key=WEB_KEY, shopper=STRANGER
+    )
     text = str(body["data"])
     assert cases.CUSTOMER_OMNICHANNEL_EMAIL not in text
     assert body["data"]["_entities"][0] is None
@@ -121,3 +125,17 @@ def test_entities_need_a_channel_key(comptoir: Comptoir) -> None:
     assert response.status_code == 401
     sdl = comptoir.query("{ _service { sdl } }")["data"]["_service"]["sdl"]
     assert "@key" in sdl and "federation/v2" in sdl
+
+
+def test_browser_get_serves_graphiql_with_a_channel_key_header(comptoir: Comptoir) -> None:
+    response = comptoir.http.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower() and "X-Channel-Key" in response.text
+
+
+def test_get_queries_need_a_channel_key(comptoir: Comptoir) -> None:
+    assert comptoir.http.get("/graphql", params={"query": "{ __typename }"}).status_code == 401
+    ok = comptoir.http.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"X-Channel-Key": WEB_KEY}
+    )
+    assert ok.status_code == 200 and ok.json()["data"] == {"__typename": "Query"}

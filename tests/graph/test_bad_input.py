@@ -23,7 +23,9 @@ def test_first_above_the_maximum_is_a_clear_error(comptoir: Comptoir) -> None:
     response = comptoir.post(PLP_QUERY, {"first": 101})
     assert response.status_code == 200
     body = response.json()
-    assert _codes(body) == ["BAD_USER_INPUT"] and "between 0 and 100" in body["errors"][0]["message"]
+    assert (
+        _codes(body) == ["BAD_USER_INPUT"] and "between 0 and 100" in body["errors"][0]["message"]
+    )
 
 
 def test_negative_first_is_a_clear_error(comptoir: Comptoir) -> None:
@@ -42,20 +44,22 @@ def test_more_than_100_ids_is_a_clear_error(comptoir: Comptoir) -> None:
 
 
 def test_unknown_field_is_a_validation_error_without_suggestions(comptoir: Comptoir) -> None:
-    body = comptoir.query("{ product(id: \"P-00001\") { nam } }")
+    body = comptoir.query('{ product(id: "P-00001") { nam } }')
     assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
     assert "Did you mean" not in body["errors"][0]["message"]
 
 
 def test_malformed_json_body_is_not_a_500(comptoir: Comptoir) -> None:
     response = comptoir.http.post(
-        "/graphql", content=b"{not json", headers={"X-Channel-Key": "demo-web-key", "Content-Type": "application/json"}
+        "/graphql",
+        content=b"{not json",
+        headers={"X-Channel-Key": "demo-web-key", "Content-Type": "application/json"},
     )
     assert 400 <= response.status_code < 500
 
 
 def test_oversized_body_is_413(comptoir: Comptoir) -> None:
-    query = "{ product(id: \"P-00001\") { id } }" + " " * 1_100_000
+    query = '{ product(id: "P-00001") { id } }' + " " * 1_100_000
     assert comptoir.post(query).status_code == 413
 
 
@@ -100,7 +104,9 @@ def test_wrong_upstream_shape_nulls_only_that_source(
 def test_upstream_4xx_nulls_only_that_source(
     start_comptoir: Callable[..., Comptoir], reference: ReferenceSources
 ) -> None:
-    dam = _broken_dam(lambda r: JSONResponse({"error": "bad_request", "message": "no"}, status_code=400))
+    dam = _broken_dam(
+        lambda r: JSONResponse({"error": "bad_request", "message": "no"}, status_code=400)
+    )
     try:
         body = start_comptoir(dam_url=dam.url).query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
         _assert_only_media_fails(body)

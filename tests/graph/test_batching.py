@@ -12,7 +12,9 @@ def _distinct_skus(body: dict) -> set[str]:
     return {v["sku"] for e in body["data"]["productSearch"]["edges"] for v in e["node"]["variants"]}
 
 
-def test_category_page_batches_every_collection(comptoir: Comptoir, reference: ReferenceSources) -> None:
+def test_category_page_batches_every_collection(
+    comptoir: Comptoir, reference: ReferenceSources
+) -> None:
     reference.counter.reset()
     body = comptoir.query(PLP_QUERY, {"first": 24})
     assert "errors" not in body, body
@@ -20,7 +22,9 @@ def test_category_page_batches_every_collection(comptoir: Comptoir, reference: R
     assert len(edges) == 24
     per_batch = math.ceil(len(_distinct_skus(body)) / 100)
     counts = reference.counter.snapshot()
-    assert counts.get(("pim", "/products"), 0) == 1, counts  # the list page; its items prime the cache
+    assert counts.get(("pim", "/products"), 0) == 1, (
+        counts
+    )  # the list page; its items prime the cache
     assert counts.get(("pim", "/variants"), 0) <= per_batch, counts
     assert counts.get(("erp", "/prices"), 0) <= per_batch, counts
     assert counts.get(("erp", "/stock"), 0) <= per_batch, counts

@@ -10,7 +10,9 @@ from tests.conftest import STORE_KEY, WEB_KEY, Comptoir
 from tests.graph.queries import LOCATIONS_QUERY, PDP_QUERY, PLP_QUERY, VARIANT_QUERY
 
 
-def _product(comptoir: Comptoir, product_id: str, key: str = WEB_KEY, locale: str | None = None) -> dict:
+def _product(
+    comptoir: Comptoir, product_id: str, key: str = WEB_KEY, locale: str | None = None
+) -> dict:
     body = comptoir.query(PDP_QUERY, {"id": product_id, "locale": locale}, key=key)
     assert "errors" not in body, body
     return body["data"]["product"]
@@ -33,7 +35,9 @@ def test_product_page_joins_pim_dam_erp(comptoir: Comptoir) -> None:
 def test_variants_keep_the_pim_order(comptoir: Comptoir, reference) -> None:
     import httpx
 
-    doc = httpx.get(f"{reference.url('pim')}/products", params={"ids": cases.PRODUCT_FULL}).json()["items"][0]
+    doc = httpx.get(f"{reference.url('pim')}/products", params={"ids": cases.PRODUCT_FULL}).json()[
+        "items"
+    ][0]
     product = _product(comptoir, cases.PRODUCT_FULL)
     assert [v["sku"] for v in product["variants"]] == doc["variant_skus"]
 
@@ -51,7 +55,7 @@ def test_product_outside_the_channel_assortment_is_null(comptoir: Comptoir) -> N
 
 def test_unknown_ids_give_null_not_errors(comptoir: Comptoir) -> None:
     body = comptoir.query(
-        "query($ids: [ID!]!) { products(ids: $ids) { id } variant(sku: \"V-NOPE\") { sku } }",
+        'query($ids: [ID!]!) { products(ids: $ids) { id } variant(sku: "V-NOPE") { sku } }',
         {"ids": ["P-NOPE", cases.PRODUCT_FULL, "P-ALSO-NOPE"]},
     )
     assert "errors" not in body
@@ -62,7 +66,11 @@ def test_unknown_ids_give_null_not_errors(comptoir: Comptoir) -> None:
 def test_products_keep_the_order_and_length_of_ids(comptoir: Comptoir) -> None:
     ids = [cases.PRODUCT_BOOTS, cases.PRODUCT_DRAFT, cases.PRODUCT_FULL]
     body = comptoir.query("query($ids: [ID!]!) { products(ids: $ids) { id } }", {"ids": ids})
-    assert body["data"]["products"] == [{"id": cases.PRODUCT_BOOTS}, None, {"id": cases.PRODUCT_FULL}]
+    assert body["data"]["products"] == [
+        {"id": cases.PRODUCT_BOOTS},
+        None,
+        {"id": cases.PRODUCT_FULL},
+    ]
 
 
 def test_locale_falls_back_to_channel_default_then_english(comptoir: Comptoir) -> None:
@@ -76,9 +84,12 @@ def test_locale_falls_back_to_channel_default_then_english(comptoir: Comptoir) -
 
 
 def test_context_is_echoed_in_extensions(comptoir: Comptoir) -> None:
-    body = comptoir.query("{ product(id: \"P-00001\") { id } }", key=STORE_KEY)
+    body = comptoir.query('{ product(id: "P-00001") { id } }', key=STORE_KEY)
     assert body["extensions"]["context"] == {
-        "channel": "store", "locale": "fr", "currency": "EUR", "priceList": "EUR-STORE",
+        "channel": "store",
+        "locale": "fr",
+        "currency": "EUR",
+        "priceList": "EUR-STORE",
     }
 
 
@@ -107,7 +118,9 @@ def test_rows_in_another_currency_are_ignored(comptoir: Comptoir) -> None:
 
 
 def test_no_price_in_force_means_null_price(comptoir: Comptoir) -> None:
-    body = comptoir.query(VARIANT_QUERY, {"sku": cases.SKU_NO_STORE_PRICE, "lat": 0, "lon": 0}, key=STORE_KEY)
+    body = comptoir.query(
+        VARIANT_QUERY, {"sku": cases.SKU_NO_STORE_PRICE, "lat": 0, "lon": 0}, key=STORE_KEY
+    )
     assert body["data"]["variant"]["price"] is None
     expired = comptoir.query(
         VARIANT_QUERY, {"sku": cases.SKU_STORE_PRICE_EXPIRED, "lat": 0, "lon": 0}, key=STORE_KEY
@@ -119,7 +132,9 @@ def test_expired_and_channel_restricted_media_are_hidden(comptoir: Comptoir, ref
     import httpx
 
     def asset_ids(product_id: str) -> set[str]:
-        items = httpx.get(f"{reference.url('dam')}/assets", params={"product_ids": product_id}).json()["items"]
+        items = httpx.get(
+            f"{reference.url('dam')}/assets", params={"product_ids": product_id}
+        ).json()["items"]
         return {a["id"] for a in items}
 
     expired = _product(comptoir, cases.PRODUCT_EXPIRED_ASSET)
@@ -134,13 +149,21 @@ def test_availability_counts_only_ship_from_locations(comptoir: Comptoir) -> Non
     # SKU_FULL's only stock listed is in a store that is not ship_from... plus whatever else the data holds,
     # so compare with the ERP's own rows.
     body = comptoir.query(VARIANT_QUERY, {"sku": cases.SKU_ZERO_STOCK, "lat": 48.87, "lon": 2.33})
-    assert body["data"]["variant"]["availability"] == {"inStock": False, "quantity": 0, "stores": []}
-    none = comptoir.query(VARIANT_QUERY, {"sku": cases.SKU_NO_STOCK_ROWS, "lat": 48.87, "lon": 2.33})
+    assert body["data"]["variant"]["availability"] == {
+        "inStock": False,
+        "quantity": 0,
+        "stores": [],
+    }
+    none = comptoir.query(
+        VARIANT_QUERY, {"sku": cases.SKU_NO_STOCK_ROWS, "lat": 48.87, "lon": 2.33}
+    )
     assert none["data"]["variant"]["availability"]["inStock"] is False
 
 
 def test_reserved_above_on_hand_counts_as_zero(comptoir: Comptoir) -> None:
-    body = comptoir.query(VARIANT_QUERY, {"sku": cases.SKU_OVER_RESERVED, "lat": 48.86, "lon": 2.34})
+    body = comptoir.query(
+        VARIANT_QUERY, {"sku": cases.SKU_OVER_RESERVED, "lat": 48.86, "lon": 2.34}
+    )
     availability = body["data"]["variant"]["availability"]
     assert availability["quantity"] == 0
     assert availability["stores"] == []
@@ -164,7 +187,9 @@ def test_locations_near_a_point_by_great_circle_distance(comptoir: Comptoir) -> 
     stores = body["data"]["locations"]
     assert stores[0]["id"] == cases.STORE_PARIS_CENTRAL and stores[0]["distanceKm"] < 0.01
     assert all(s["distanceKm"] <= 2 for s in stores)
-    lyon = comptoir.query(LOCATIONS_QUERY, {"lat": 45.76, "lon": 4.83, "radius": 2})["data"]["locations"]
+    lyon = comptoir.query(LOCATIONS_QUERY, {"lat": 45.76, "lon": 4.83, "radius": 2})["data"][
+        "locations"
+    ]
     assert cases.STORE_PARIS_CENTRAL not in {s["id"] for s in lyon}
 
 
@@ -187,5 +212,10 @@ def test_product_search_pages_with_opaque_cursors(comptoir: Comptoir) -> None:
     assert seen == sorted(seen)
     # resuming after any edge continues right after it
     first = comptoir.query(PLP_QUERY, {"first": 5})["data"]["productSearch"]["edges"]
-    resumed = comptoir.query(PLP_QUERY, {"first": 2, "after": first[2]["cursor"]})["data"]["productSearch"]
-    assert [e["node"]["id"] for e in resumed["edges"]] == [first[3]["node"]["id"], first[4]["node"]["id"]]
+    resumed = comptoir.query(PLP_QUERY, {"first": 2, "after": first[2]["cursor"]})["data"][
+        "productSearch"
+    ]
+    assert [e["node"]["id"] for e in resumed["edges"]] == [
+        first[3]["node"]["id"],
+        first[4]["node"]["id"],
+    ]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from comptoir.settings import SOURCE_NAMES
 from comptoir.sources.reference import cases
 
+from comptoir.settings import SOURCE_NAMES
 from tests.conftest import WEB_KEY, Comptoir, ReferenceSources, reference_settings
 from tests.graph.queries import ME_QUERY, PDP_QUERY, PLP_QUERY
 from tests.support.fault_proxy import FaultProxy
@@ -28,7 +28,10 @@ def proxy(reference: ReferenceSources) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def proxied(
-    proxy: FaultProxy, reference: ReferenceSources, tmp_path: Path, start_comptoir: Callable[..., Comptoir]
+    proxy: FaultProxy,
+    reference: ReferenceSources,
+    tmp_path: Path,
+    start_comptoir: Callable[..., Comptoir],
 ) -> Callable[..., Comptoir]:
     """Start comptoir with every source behind the proxy."""
 
@@ -59,7 +62,13 @@ def test_stale_values_are_served_when_each_source_is_down(
     assert stale_pdp["data"] == fresh_pdp["data"]
     assert stale_me["data"] == fresh_me["data"]
     reported = {(d["source"], d["mode"]) for d in _degraded(stale_pdp) + _degraded(stale_me)}
-    assert reported >= {("pim", "stale"), ("dam", "stale"), ("erp", "stale"), ("crm", "stale"), ("oms", "stale")}
+    assert reported >= {
+        ("pim", "stale"),
+        ("dam", "stale"),
+        ("erp", "stale"),
+        ("crm", "stale"),
+        ("oms", "stale"),
+    }
     assert "errors" not in stale_pdp and "errors" not in stale_me
 
 
@@ -107,11 +116,16 @@ def test_fifty_concurrent_cold_queries_share_one_upstream_request_per_collection
 
     async def burst() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=comptoir.server.url, timeout=30) as client:
-            return await asyncio.gather(*(
-                client.post("/graphql", json={"query": PDP_QUERY, "variables": {"id": cases.PRODUCT_FULL}},
-                            headers={"X-Channel-Key": WEB_KEY})
-                for _ in range(50)
-            ))
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        "/graphql",
+                        json={"query": PDP_QUERY, "variables": {"id": cases.PRODUCT_FULL}},
+                        headers={"X-Channel-Key": WEB_KEY},
+                    )
+                    for _ in range(50)
+                )
+            )
 
     responses = asyncio.run(burst())
     assert all(r.status_code == 200 and "errors" not in r.json() for r in responses)

@@ -14,7 +14,7 @@ from tests.conftest import Comptoir, ReferenceSources
 from tests.graph.queries import PDP_QUERY
 from tests.support.redis_server import RedisServer
 
-SECRET = "erp-hook-secret-for-tests"
+SECRET = "erp-hook-secret-for-tests"  # noqa: S105  # a test value
 
 
 @pytest.fixture
@@ -66,7 +66,9 @@ def test_badly_signed_event_changes_nothing(
     assert reference.counter.total() == 0
 
 
-def test_hooks_refuse_oversized_and_malformed_bodies(start_comptoir: Callable[..., Comptoir]) -> None:
+def test_hooks_refuse_oversized_and_malformed_bodies(
+    start_comptoir: Callable[..., Comptoir],
+) -> None:
     comptoir = start_comptoir(erp_hook_secret=SECRET)
     big = b"{" + b" " * 300_000 + b"}"
     assert _post_event(comptoir, big, signature_of(SECRET, big)) == 413

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from comptoir.graph.schema import build_schema, printed_schema
-from comptoir.settings import Settings
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
+
+from comptoir.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

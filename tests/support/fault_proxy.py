@@ -47,7 +47,11 @@ class FaultProxy:
     def reached(self, source: str, path: str | None = None) -> int:
         """Requests that reached (or would have reached) ``source``."""
         with self.lock:
-            return sum(n for (s, p), n in self.counts.items() if s == source and (path is None or p == path))
+            return sum(
+                n
+                for (s, p), n in self.counts.items()
+                if s == source and (path is None or p == path)
+            )
 
     def reset(self) -> None:
         """Forget the counts."""
@@ -67,15 +71,25 @@ class FaultProxy:
             if fault.delay_s:
                 await asyncio.sleep(fault.delay_s)
             if fault.down:
-                return JSONResponse({"error": "unavailable", "message": "down for a test"}, status_code=503)
+                return JSONResponse(
+                    {"error": "unavailable", "message": "down for a test"}, status_code=503
+                )
             upstream = await client.request(
                 request.method,
                 f"/{source}{path}",
                 params=request.query_params,
                 content=await request.body(),
-                headers={k: v for k, v in request.headers.items() if k.lower() not in {"host", "content-length"}},
+                headers={
+                    k: v
+                    for k, v in request.headers.items()
+                    if k.lower() not in {"host", "content-length"}
+                },
             )
-            headers = {k: v for k, v in upstream.headers.items() if k.lower() in {"content-type", "cache-control"}}
+            headers = {
+                k: v
+                for k, v in upstream.headers.items()
+                if k.lower() in {"content-type", "cache-control"}
+            }
             if fault.max_age is not None and "cache-control" in headers:
                 headers["cache-control"] = f"max-age={fault.max_age}"
             return Response(upstream.content, status_code=upstream.status_code, headers=headers)
