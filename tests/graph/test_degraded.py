@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -143,3 +144,33 @@ def test_readyz_and_metrics_when_all_is_well(comptoir: Comptoir) -> None:
     text = comptoir.http.get("/metrics").text
     assert "comptoir_source_requests_total" in text and "comptoir_cache_lookups_total" in text
     assert comptoir.http.get("/healthz").status_code == 200
+
+
+def test_stale_while_revalidate_answers_at_once_and_refreshes_once(
+    proxy: FaultProxy, proxied: Callable[..., Comptoir]
+) -> None:
+    proxy.fault("erp").max_age = 0
+    comptoir = proxied(cache_swr_collections="erp.prices")
+    comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
+    proxy.reset()
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=comptoir.server.url, timeout=30) as client:
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        "/graphql",
+                        json={"query": PDP_QUERY, "variables": {"id": cases.PRODUCT_FULL}},
+                        headers={"X-Channel-Key": WEB_KEY},
+                    )
+                    for _ in range(10)
+                )
+            )
+
+    proxy.fault("erp").delay_s = 0.5  # the refresh is slow; answers must not wait for it
+    bodies = [r.json() for r in asyncio.run(burst())]
+    assert all({"source": "erp", "mode": "stale"} in _degraded(b) for b in bodies)
+    time.sleep(1.0)  # let the background refresh finish before counting
+    assert proxy.reached("erp", "/prices") == 1, (
+        "one background refresh for every concurrent request"
+    )
