@@ -1,0 +1,13 @@
+"""App factory for the benchmark: comptoir configured from ``COMPTOIR_*`` variables, run by uvicorn."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from comptoir.graph.app import create_app
+from comptoir.settings import Settings
+
+
+def create() -> Starlette:
+    """A comptoir app whose settings come from the environment."""
+    return create_app(Settings())
