@@ -11,6 +11,7 @@ from typing import Any
 
 from comptoir.sources.reference import cases
 from comptoir.sources.reference.gen_crm import CustomerPlan
+from comptoir.sources.reference.gen_orders import OrderRow
 from comptoir.sources.reference.scale import ANCHOR, iso
 
 _EXPIRY_DATES = ("2024-12-31T23:59:59+00:00", "2025-12-31T23:59:59+00:00")
@@ -35,16 +36,16 @@ def tier_for(lifetime_points: int) -> str:
 
 
 def _events(
-    rng: random.Random, customer: CustomerPlan, orders: list[dict[str, Any]]
+    rng: random.Random, customer: CustomerPlan, orders: list[OrderRow]
 ) -> list[tuple[str, int, dict[str, Any]]]:
     """The customer's loyalty events as (time, order of arrival, event), sorted by time."""
     events: list[tuple[str, int, dict[str, Any]]] = []
     for order in orders:
-        if order["status"] == "cancelled":
+        if order.status == "cancelled":
             continue
-        events.append((str(order["placed_at"]), len(events), {"kind": "order", "order": order}))
-        for ret in order["returns"]:
-            events.append((ret["created_at"], len(events), {"kind": "return", "order": order}))
+        events.append((order.placed_at, len(events), {"kind": "order", "order": order}))
+        for returned_at in order.returned_at:
+            events.append((returned_at, len(events), {"kind": "return", "order": order}))
     for stamp in _EXPIRY_DATES:
         if stamp > customer.created_at and rng.random() < 0.25:
             events.append((stamp, len(events), {"kind": "expire"}))
@@ -64,7 +65,7 @@ def _events(
 def _ledger_of(
     rng: random.Random,
     customer: CustomerPlan,
-    orders: list[dict[str, Any]],
+    orders: list[OrderRow],
     out: list[dict[str, Any]],
 ) -> dict[str, Any]:
     balance = lifetime = 0
@@ -92,25 +93,19 @@ def _ledger_of(
     for stamp, _, event in _events(rng, customer, orders):
         kind = event["kind"]
         if kind == "order":
-            order: dict[str, Any] = event["order"]
-            totals: dict[str, str] = order["totals"]
+            order: OrderRow = event["order"]
             if balance >= 500 and rng.random() < 0.12:
-                add(
-                    "burn",
-                    -min(balance, rng.randint(4, 20) * 50),
-                    stamp,
-                    order["id"],
-                    order["channel"],
-                )
-            points = int(Decimal(totals["grand_total"]))
-            earned[str(order["id"])] = points
+                burnt = -min(balance, rng.randint(4, 20) * 50)
+                add("burn", burnt, stamp, order.id, order.channel)
+            points = int(Decimal(order.grand_total))
+            earned[order.id] = points
             lifetime += points
-            add("earn", points, stamp, order["id"], order["channel"])
+            add("earn", points, stamp, order.id, order.channel)
         elif kind == "return":
             order = event["order"]
-            points = min(balance, earned.get(str(order["id"]), 0))
+            points = min(balance, earned.get(order.id, 0))
             if points:
-                add("adjust", -points, stamp, order["id"], order["channel"])
+                add("adjust", -points, stamp, order.id, order.channel)
         elif kind == "expire" and balance > 0:
             add("expire", -min(balance, rng.randint(5, 30) * 10), stamp)
         elif kind == "goodwill":
@@ -136,14 +131,12 @@ def _ledger_of(
     }
 
 
-def generate_loyalty(
-    seed: int, customers: list[CustomerPlan], orders: list[dict[str, Any]]
-) -> Ledger:
+def generate_loyalty(seed: int, customers: list[CustomerPlan], orders: list[OrderRow]) -> Ledger:
     """Accounts for enrolled customers, earning on orders, burning, expiring and adjusting."""
     rng = random.Random(f"{seed}:loyalty")
-    by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_customer: dict[str, list[OrderRow]] = defaultdict(list)
     for order in orders:
-        by_customer[str(order["customer_id"])].append(order)
+        by_customer[order.customer_id].append(order)
     accounts: list[dict[str, Any]] = []
     transactions: list[dict[str, Any]] = []
     for customer in customers:

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from comptoir.sources.reference import cases
 from comptoir.sources.reference.gen_catalog import Catalog
@@ -15,9 +15,37 @@ from comptoir.sources.reference.gen_erp import STORE, WEB, ErpData
 from comptoir.sources.reference.money import ZERO, fmt, included_vat, to_cents
 from comptoir.sources.reference.places import CARRIERS, STORES, STREETS
 from comptoir.sources.reference.scale import ANCHOR, DemoScale, iso
+from comptoir.sources.reference.storage import dumps
 
 _CHANNEL_MIX = (("web", 45), ("app", 20), ("store", 30), ("marketplace", 5))
 _WELCOME_PCT = Decimal("0.10")
+
+
+class OrderRow(NamedTuple):
+    """A generated order: its stored JSON and the fields the loyalty ledger and the table need."""
+
+    id: str
+    customer_id: str
+    channel: str
+    status: str
+    placed_at: str
+    grand_total: str
+    returned_at: tuple[str, ...]
+    doc: str
+
+    @classmethod
+    def of(cls, order: dict[str, Any]) -> OrderRow:
+        """Compact an order document (the document is kept serialized)."""
+        return cls(
+            order["id"],
+            order["customer_id"],
+            order["channel"],
+            order["status"],
+            order["placed_at"],
+            order["totals"]["grand_total"],
+            tuple(ret["created_at"] for ret in order["returns"]),
+            dumps(order),
+        )
 
 
 @dataclass(frozen=True)
@@ -227,11 +255,11 @@ def _random_draft(rng: random.Random, customers: list[CustomerPlan]) -> OrderDra
 
 def generate_orders(
     scale: DemoScale, seed: int, catalog: Catalog, erp: ErpData, customers: list[CustomerPlan]
-) -> list[dict[str, Any]]:
+) -> list[OrderRow]:
     """The omnichannel customer's case orders first, then random orders up to ``scale.orders``."""
     rng = random.Random(f"{seed}:oms")
     factory = OrderFactory(rng, catalog, erp)
-    orders: list[dict[str, Any]] = []
+    orders: list[OrderRow] = []
     lea = customers[0]
     for case in _CASE_ORDERS:
         placed = (ANCHOR - timedelta(days=case.days)).replace(hour=10, minute=len(orders) + 5)
@@ -239,7 +267,7 @@ def generate_orders(
         draft = OrderDraft(
             lea, case.channel, placed, case.status, case.mode, location, case.discount, case.skus
         )
-        orders.append(factory.build(len(orders) + 1, draft))
+        orders.append(OrderRow.of(factory.build(len(orders) + 1, draft)))
     while len(orders) < scale.orders:
-        orders.append(factory.build(len(orders) + 1, _random_draft(rng, customers)))
+        orders.append(OrderRow.of(factory.build(len(orders) + 1, _random_draft(rng, customers))))
     return orders

@@ -23,7 +23,7 @@ from comptoir.sources.reference.gen_catalog import Catalog, generate_catalog
 from comptoir.sources.reference.gen_crm import generate_customers
 from comptoir.sources.reference.gen_erp import ErpData, generate_erp
 from comptoir.sources.reference.gen_loyalty import Ledger, generate_loyalty
-from comptoir.sources.reference.gen_orders import generate_orders
+from comptoir.sources.reference.gen_orders import OrderRow, generate_orders
 from comptoir.sources.reference.gen_promo import PROMOTIONS, sku_categories
 from comptoir.sources.reference.scale import GENERATOR_VERSION, DemoScale
 from comptoir.sources.reference.storage import (
@@ -100,6 +100,15 @@ def _write_pim(conn: sqlite3.Connection, catalog: Catalog) -> None:
     )
 
 
+def _write_dam(conn: sqlite3.Connection, assets: list[dict[str, Any]]) -> None:
+    insert_rows(
+        conn,
+        "assets",
+        ("id", "product_id", "position", "doc"),
+        [(a["id"], a["product_id"], a["position"], dumps(a)) for a in assets],
+    )
+
+
 def _write_erp(conn: sqlite3.Connection, erp: ErpData) -> None:
     insert_rows(
         conn, "locations", ("id", "doc"), [(loc["id"], dumps(loc)) for loc in erp.locations]
@@ -143,12 +152,12 @@ def _write_crm(conn: sqlite3.Connection, customers: list[dict[str, Any]], ledger
     insert_rows(conn, "counters", ("name", "value"), [("customer", 100000 + len(customers))])
 
 
-def _write_oms(conn: sqlite3.Connection, orders: list[dict[str, Any]]) -> None:
+def _write_oms(conn: sqlite3.Connection, orders: list[OrderRow]) -> None:
     insert_rows(
         conn,
         "orders",
         ("seq", "id", "customer_id", "placed_at", "doc"),
-        [(n, o["id"], o["customer_id"], o["placed_at"], dumps(o)) for n, o in enumerate(orders, 1)],
+        [(n, o.id, o.customer_id, o.placed_at, o.doc) for n, o in enumerate(orders, 1)],
     )
     insert_rows(conn, "counters", ("name", "value"), [("order", len(orders))])
 
@@ -169,36 +178,35 @@ def _write_promo(conn: sqlite3.Connection, catalog: Catalog) -> None:
 
 
 def _generate(target_dir: Path, scale: DemoScale, seed: int, step: Step) -> None:
+    """Draw and write source by source, so that only what later sources need stays in memory."""
     meta = _marker(scale, seed)
+
+    def write(source: str, fill: Callable[[sqlite3.Connection], None]) -> None:
+        with _database(target_dir / f"{source}.sqlite", source, {**meta, "source": source}) as conn:
+            fill(conn)
+
     step("catalogue")
     catalog = generate_catalog(scale, seed)
+    write("pim", lambda conn: _write_pim(conn, catalog))
+    write("promo", lambda conn: _write_promo(conn, catalog))
     step("assets")
     assets = generate_assets(catalog, seed)
+    write("dam", lambda conn: _write_dam(conn, assets))
+    assets.clear()
     step("prices and stock")
     erp = generate_erp(catalog, seed)
+    write("erp", lambda conn: _write_erp(conn, erp))
+    erp.prices.clear()
+    erp.stock.clear()
     step("customers")
     customers, customer_plans = generate_customers(scale, seed)
     step("orders")
     orders = generate_orders(scale, seed, catalog, erp, customer_plans)
     step("loyalty")
     ledger = generate_loyalty(seed, customer_plans, orders)
-    writers: dict[str, Callable[[sqlite3.Connection], None]] = {
-        "pim": lambda conn: _write_pim(conn, catalog),
-        "dam": lambda conn: insert_rows(
-            conn,
-            "assets",
-            ("id", "product_id", "position", "doc"),
-            [(a["id"], a["product_id"], a["position"], dumps(a)) for a in assets],
-        ),
-        "erp": lambda conn: _write_erp(conn, erp),
-        "crm": lambda conn: _write_crm(conn, customers, ledger),
-        "oms": lambda conn: _write_oms(conn, orders),
-        "promo": lambda conn: _write_promo(conn, catalog),
-    }
-    for source in SOURCE_NAMES:
-        step(f"writing {source}.sqlite")
-        with _database(target_dir / f"{source}.sqlite", source, {**meta, "source": source}) as conn:
-            writers[source](conn)
+    step("writing crm and oms")
+    write("crm", lambda conn: _write_crm(conn, customers, ledger))
+    write("oms", lambda conn: _write_oms(conn, orders))
 
 
 def generate(target_dir: Path, scale: DemoScale, *, seed: int = 42, progress: bool = False) -> None:
@@ -211,7 +219,7 @@ def generate(target_dir: Path, scale: DemoScale, *, seed: int = 42, progress: bo
     for source in SOURCE_NAMES:
         for suffix in ("", "-wal", "-shm"):
             (target_dir / f"{source}.sqlite{suffix}").unlink(missing_ok=True)
-    steps = 6 + len(SOURCE_NAMES)
+    steps = 7
     if progress:
         columns = (
             TextColumn("{task.description:<24}"),
