@@ -76,8 +76,8 @@ WAREHOUSES = ("L-WH-LYON", "L-WH-LILLE")
 # crm
 CUSTOMER_OMNICHANNEL = "CU-100001"
 """Léa Martin, lea.martin@example.com, vip; identities on web, app, store and marketplace;
-preferred store L-STORE-PARIS-01; 32 orders over every channel and status; a loyalty account
-with more than 30 transactions."""
+preferred store L-STORE-PARIS-01; at least 32 orders over every channel and status (the
+ORDER_* cases below); a loyalty account with more than 30 transactions."""
 CUSTOMER_OMNICHANNEL_EMAIL = "lea.martin@example.com"
 CUSTOMER_NO_ORDERS = "CU-100002"
 """No order and no loyalty account."""
