@@ -19,9 +19,7 @@ from comptoir.graph.types.product import Product, Variant
 from comptoir.resolvers.catalog import (
     CatalogNeeds,
     fill_whole,
-    prefetch,
     shown_products,
-    shown_variants,
 )
 from comptoir.resolvers.inventory import near as locations_near
 from comptoir.sources.errors import SourceError
@@ -72,14 +70,7 @@ class Query:
         description="A variant by sku; null when unknown or its product is not shown on this channel."
     )
     async def variant(self, info: Info[Any, Any], sku: strawberry.ID) -> Variant | None:
-        scope = scope_of(info)
-        found = (await shown_variants(scope, [str(sku)]))[0]
-        if isinstance(found, SourceError):
-            raise source_error(found)
-        if found is None:
-            return None
-        await prefetch(scope, [found[1]], CatalogNeeds.from_fields(selected_names(info)))
-        return Variant(doc=found[0], product_doc=found[1])
+        return await Variant.resolve_reference(info, sku)
 
     @strawberry.field(
         description="Active products of this channel, by category and/or name, a page at a time."
