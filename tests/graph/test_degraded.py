@@ -43,6 +43,20 @@ def proxied(
     return start
 
 
+def _burst(comptoir: Comptoir, count: int) -> list[httpx.Response]:
+    """``count`` identical product-page queries sent at once."""
+
+    async def send() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=comptoir.server.url, timeout=30) as client:
+            request = {"query": PDP_QUERY, "variables": {"id": cases.PRODUCT_FULL}}
+            headers = {"X-Channel-Key": WEB_KEY}
+            return await asyncio.gather(
+                *(client.post("/graphql", json=request, headers=headers) for _ in range(count))
+            )
+
+    return asyncio.run(send())
+
+
 def _degraded(body: dict) -> list[dict]:
     return body.get("extensions", {}).get("degraded", [])
 
@@ -115,20 +129,7 @@ def test_fifty_concurrent_cold_queries_share_one_upstream_request_per_collection
     proxy.fault("erp").delay_s = 0.3  # keep the first fetch in flight while the others arrive
     proxy.reset()
 
-    async def burst() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=comptoir.server.url, timeout=30) as client:
-            return await asyncio.gather(
-                *(
-                    client.post(
-                        "/graphql",
-                        json={"query": PDP_QUERY, "variables": {"id": cases.PRODUCT_FULL}},
-                        headers={"X-Channel-Key": WEB_KEY},
-                    )
-                    for _ in range(50)
-                )
-            )
-
-    responses = asyncio.run(burst())
+    responses = _burst(comptoir, 50)
     assert all(r.status_code == 200 and "errors" not in r.json() for r in responses)
     assert proxy.reached("erp", "/prices") == 1
     assert proxy.reached("erp", "/stock") == 1
@@ -154,21 +155,8 @@ def test_stale_while_revalidate_answers_at_once_and_refreshes_once(
     comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
     proxy.reset()
 
-    async def burst() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=comptoir.server.url, timeout=30) as client:
-            return await asyncio.gather(
-                *(
-                    client.post(
-                        "/graphql",
-                        json={"query": PDP_QUERY, "variables": {"id": cases.PRODUCT_FULL}},
-                        headers={"X-Channel-Key": WEB_KEY},
-                    )
-                    for _ in range(10)
-                )
-            )
-
     proxy.fault("erp").delay_s = 0.5  # the refresh is slow; answers must not wait for it
-    bodies = [r.json() for r in asyncio.run(burst())]
+    bodies = [r.json() for r in _burst(comptoir, 10)]
     assert all({"source": "erp", "mode": "stale"} in _degraded(b) for b in bodies)
     time.sleep(1.0)  # let the background refresh finish before counting
     assert proxy.reached("erp", "/prices") == 1, (
