@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.idempotency import idempotent_post
+from comptoir.sources.reference.lists import newest_first
 from comptoir.sources.reference.pim import batch
 from comptoir.sources.reference.scale import utc_now_iso
 from comptoir.sources.reference.storage import dumps
@@ -16,11 +17,8 @@ from comptoir.sources.reference.web import (
     SourceError,
     SourceParts,
     Worker,
-    decode_cursor,
-    encode_cursor,
     items_response,
     parse_ids,
-    parse_limit,
     validate,
 )
 from pydantic import BaseModel, ConfigDict, Field
@@ -165,27 +163,7 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
         customer_id = params.get("customer_id")
         if not customer_id:
             raise SourceError(400, "missing_parameter", "the customer_id parameter is required")
-        limit = parse_limit(params)
-        sql, args = (
-            "SELECT created_at, seq, doc FROM loyalty_transactions WHERE customer_id = ?",
-            [customer_id],
-        )
-        cursor = params.get("cursor")
-        if cursor:
-            created_at, seq = decode_cursor(cursor, "loyalty_transactions", (str, int))
-            sql += " AND (created_at < ? OR (created_at = ? AND seq < ?))"
-            args += [created_at, created_at, seq]
-        with db.connection() as conn:
-            rows = conn.execute(
-                sql + " ORDER BY created_at DESC, seq DESC LIMIT ?", [*args, limit + 1]
-            ).fetchall()
-        more, rows = len(rows) > limit, rows[:limit]
-        next_cursor = (
-            encode_cursor("loyalty_transactions", [rows[-1][0], rows[-1][1]]) if more else None
-        )
-        return items_response(
-            (row[2] for row in rows), "loyalty_transactions", paged=True, next_cursor=next_cursor
-        )
+        return newest_first(db, "loyalty_transactions", "created_at", "seq", int, params)
 
     async def post_customer(request: Request) -> Response:
         raw = await request.body()

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from comptoir.sources.reference.crm import Text, next_counter
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.idempotency import idempotent_post
+from comptoir.sources.reference.lists import newest_first
 from comptoir.sources.reference.money import ZERO, fmt, included_vat
 from comptoir.sources.reference.pim import batch
 from comptoir.sources.reference.scale import iso
@@ -24,11 +25,7 @@ from comptoir.sources.reference.web import (
     SourceError,
     SourceParts,
     Worker,
-    decode_cursor,
-    encode_cursor,
-    items_response,
     parse_ids,
-    parse_limit,
     validate,
 )
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -194,22 +191,7 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
         customer_id = params.get("customer_id")
         if not customer_id:
             raise SourceError(400, "missing_parameter", "give ids or customer_id")
-        limit = parse_limit(params)
-        sql, args = "SELECT placed_at, id, doc FROM orders WHERE customer_id = ?", [customer_id]
-        cursor = params.get("cursor")
-        if cursor:
-            placed_at, order_id = decode_cursor(cursor, "orders", (str, str))
-            sql += " AND (placed_at < ? OR (placed_at = ? AND id < ?))"
-            args += [placed_at, placed_at, order_id]
-        with db.connection() as conn:
-            rows = conn.execute(
-                sql + " ORDER BY placed_at DESC, id DESC LIMIT ?", [*args, limit + 1]
-            ).fetchall()
-        more, rows = len(rows) > limit, rows[:limit]
-        next_cursor = encode_cursor("orders", [rows[-1][0], rows[-1][1]]) if more else None
-        return items_response(
-            (row[2] for row in rows), "orders", paged=True, next_cursor=next_cursor
-        )
+        return newest_first(db, "orders", "placed_at", "id", str, params)
 
     async def post_order(request: Request) -> Response:
         raw = await request.body()
