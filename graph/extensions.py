@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from comptoir.sources.errors import SourceError
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 
 log = logging.getLogger("comptoir.graphql")
 
@@ -29,6 +30,25 @@ class ResponseContext(SchemaExtension):
         context = self.execution_context.context
         extensions = getattr(context, "extensions", None)
         return extensions() if callable(extensions) else {}
+
+
+class CachedParser(ParserCache):
+    """Parses each distinct query text once; a text that does not parse is left to the normal path.
+
+    Strawberry reports a syntax error raised by its own parse step like any
+    other error; raised from an extension hook it would escape error shaping.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        """The cached document, or nothing so that strawberry parses and reports the error."""
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
 
 
 class ShapeErrors(MaskErrors):
