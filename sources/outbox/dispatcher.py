@@ -147,6 +147,36 @@ class OutboxDispatcher:
                 raise RuntimeError("the dispatcher stopped before the outbox drained")
             await round_done.wait()
 
+    async def deliver_now(
+        self, write_id: str, *, discard_rejected: bool = True
+    ) -> tuple[OutboxWrite | None, DeliveryOutcome | None]:
+        """Try to deliver one write at once; the write as it now stands, and the outcome if tried.
+
+        For the request that just enqueued it: when its source is up, the
+        caller learns the outcome without waiting for a round. A write that
+        is not claimable now (its source paused after a failure, leased by
+        another owner, waiting for its parent or an earlier write of its
+        subject) is left to the rounds. A refusal the caller hears now is
+        discarded rather than kept as failed (``discard_rejected``): the
+        caller, not an operator, acts on it.
+        """
+        write = await asyncio.to_thread(self._store.get, write_id)
+        if write is None or self._paused_until.get(write.source, 0.0) > self._clock():
+            return write, None
+        claimed = await asyncio.to_thread(
+            self._store.claim, write_id, self.owner, lease_s=self._lease_s
+        )
+        if claimed is None:
+            return write, None
+        outcome = await self._attempt(claimed)
+        if outcome is None:
+            return await asyncio.to_thread(self._store.get, write_id), None
+        if isinstance(outcome, Rejected) and discard_rejected:
+            if await asyncio.to_thread(self._store.discard, write_id, self.owner):
+                return None, outcome
+        await self._record(claimed, outcome, RoundReport(claimed=1))
+        return await asyncio.to_thread(self._store.get, write_id), outcome
+
     async def run_once(self) -> RoundReport:
         """One round: claim the due writes and deliver them, each source in turn."""
         try:

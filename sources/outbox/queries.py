@@ -62,6 +62,13 @@ SET status = 'failed', attempts = attempts + 1, last_error = ?, result = ?,
 WHERE id = ? AND owner = ? AND status = 'pending'
 """
 
+# Parameters: id, owner, id.
+DISCARD = """
+DELETE FROM outbox_writes
+WHERE id = ? AND owner = ? AND status = 'pending'
+  AND NOT EXISTS (SELECT 1 FROM outbox_writes AS c WHERE c.depends_on = ?)
+"""
+
 # Parameters: id of the failed write, last_error.
 FAIL_DEPENDENTS = """
 WITH RECURSIVE doomed(id) AS (

@@ -178,6 +178,30 @@ class OutboxStore(OutboxDatabase):
             )
         return [replace(row_to_write(row), owner=owner, lease_until=lease_until) for row in rows]
 
+    def claim(
+        self, write_id: str, owner: str, *, lease_s: float, now: float | None = None
+    ) -> OutboxWrite | None:
+        """Claim one write for ``owner`` if it is claimable now (the rules of :meth:`claim_due`).
+
+        ``None`` when it is not: leased by another owner, not due, waiting for
+        its parent or for an earlier write of its subject, or no longer pending.
+        """
+        now = self.clock() if now is None else now
+        only = "AND w.id = ?"
+        with self._transaction() as conn:
+            row = conn.execute(
+                f"{SELECT_WRITES} {queries.CLAIMABLE.format(excluded=only)}",
+                (now, now, write_id, 1),
+            ).fetchone()
+            if row is None:
+                return None
+            lease_until = now + lease_s
+            conn.execute(
+                "UPDATE outbox_writes SET owner = ?, lease_until = ? WHERE seq = ?",
+                (owner, lease_until, row["seq"]),
+            )
+        return replace(row_to_write(row), owner=owner, lease_until=lease_until)
+
     def renew(self, write_id: str, owner: str, *, lease_s: float, now: float | None = None) -> None:
         """Extend ``owner``'s lease on a write; :class:`LeaseLost` if it no longer holds it."""
         until = (self.clock() if now is None else now) + lease_s
@@ -239,6 +263,15 @@ class OutboxStore(OutboxDatabase):
         if not updated or write is None:
             raise LeaseLost(write_id, owner)
         return write
+
+    def discard(self, write_id: str, owner: str) -> bool:
+        """Forget a write ``owner`` holds and nothing depends on: refused while its caller waited.
+
+        A refusal the caller hears at once (an email already taken) is the
+        caller's to act on, not an operator's: it is not kept as failed.
+        """
+        with self._transaction() as conn:
+            return bool(conn.execute(queries.DISCARD, (write_id, owner, write_id)).rowcount)
 
     def retry(
         self, write_ids: Collection[str] | None = None, *, all_failed: bool = False
