@@ -5,18 +5,27 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import httpx
 from comptoir.cache.factory import build_cache
 from comptoir.cache.policy import FreshnessPolicy
 from comptoir.graph.hooks import receive_hook
-from comptoir.graph.ops import healthz, metrics, readyz
+from comptoir.graph.ops import (
+    healthz,
+    metrics,
+    outbox_readiness,
+    readyz,
+    record_outbox_metrics,
+)
 from comptoir.graph.schema import build_schema
 from comptoir.graph.state import AppState
 from comptoir.graph.view import GraphQLGate, GraphQLView
 from comptoir.sources.breaker import CircuitBreaker
 from comptoir.sources.http import SourceClient
+from comptoir.sources.outbox import OutboxDispatcher, OutboxStore, OutboxWrite
 from comptoir.sources.registry import SourceSet
+from comptoir.sources.writes import ORDER, OUTBOX_FILE, WriteDesk, deliverer, owner_name
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -50,6 +59,28 @@ async def _source_urls(settings: Settings) -> AsyncIterator[Mapping[str, str]]:
 
     async with start_embedded(settings) as embedded:
         yield {name: configured[name] or embedded[name] for name in SOURCE_NAMES}
+
+
+@contextlib.asynccontextmanager
+async def _outbox(settings: Settings, sources: SourceSet) -> AsyncIterator[WriteDesk]:
+    """The outbox under the data directory and its dispatcher, running for the app's life."""
+
+    async def after_delivery(write: OutboxWrite, doc: Any) -> None:
+        if write.kind == ORDER.name:
+            # The shopper's order list now holds it: the next read asks the OMS again.
+            await sources.collection("oms", "customer_orders").invalidate([doc["customer_id"]])
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = OutboxStore(settings.data_dir / OUTBOX_FILE)
+    dispatcher = OutboxDispatcher(
+        store, deliverer(sources.clients, after_delivery), owner=owner_name()
+    )
+    dispatcher.start()
+    try:
+        yield WriteDesk(store, dispatcher)
+    finally:
+        await dispatcher.stop()
+        store.close()
 
 
 class _GraphQLEndpoint:
@@ -101,9 +132,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 stale_while_revalidate=swr,
             )
             stack.push_async_callback(sources.wait_background)
+            desk = await stack.enter_async_context(_outbox(settings, sources))
             state = AppState(
-                settings=settings, channels=channels, tokens=tokens, sources=sources, cache=cache
+                settings=settings,
+                channels=channels,
+                tokens=tokens,
+                sources=sources,
+                cache=cache,
+                writes=desk,
             )
+            state.extra["outbox_stats"] = lambda: outbox_readiness(desk.store.stats())
+            state.extra["outbox_metrics"] = lambda: record_outbox_metrics(desk.store.stats())
             app.state.comptoir = state
             view = GraphQLView(state, schema=build_schema(settings), graphql_ide="graphiql")
             app.state.graphql = GraphQLGate(state, view)

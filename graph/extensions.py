@@ -103,6 +103,8 @@ class ShapeErrors(MaskErrors):
                 return code
         if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED"
+        if error.message.startswith("Variable '$"):
+            return "BAD_USER_INPUT"  # a variable's value does not fit its type
         if error.path is None:
             return "GRAPHQL_VALIDATION_FAILED"
         return "BAD_USER_INPUT"

@@ -9,7 +9,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from comptoir.metrics import BREAKER_STATE, CACHE_UP, REGISTRY
+from comptoir.sources.outbox import OutboxStats
+
+from comptoir.metrics import (
+    BREAKER_STATE,
+    CACHE_UP,
+    OUTBOX_DEPTH,
+    OUTBOX_FAILED,
+    OUTBOX_OLDEST_AGE,
+    REGISTRY,
+)
 
 _STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
 
@@ -41,6 +50,23 @@ def readiness(state: AppState) -> dict[str, Any]:
     if callable(outbox):
         body["outbox"] = outbox()
     return body
+
+
+def outbox_readiness(stats: OutboxStats) -> dict[str, Any]:
+    """``/readyz``'s outbox: writes held, the age of the oldest, and refused writes kept."""
+    age = stats.oldest_pending_age_s
+    return {
+        "pending": stats.depth,
+        "oldestPendingAgeS": None if age is None else round(age, 3),
+        "failed": stats.failed,
+    }
+
+
+def record_outbox_metrics(stats: OutboxStats) -> None:
+    """Sample the outbox into its gauges."""
+    OUTBOX_DEPTH.set(stats.depth)
+    OUTBOX_OLDEST_AGE.set(stats.oldest_pending_age_s or 0.0)
+    OUTBOX_FAILED.set(stats.failed)
 
 
 async def readyz(request: Request) -> Response:

@@ -6,6 +6,7 @@ from functools import partial
 
 import strawberry
 from comptoir.graph.extensions import CachedParser, ResponseContext, ShapeErrors
+from comptoir.graph.types.mutation import Mutation
 from comptoir.graph.types.query import Query
 from strawberry.extensions import (
     AddValidationRules,
@@ -31,6 +32,7 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
     limits = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
     return strawberry.federation.Schema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),

@@ -1,4 +1,4 @@
-"""What lives as long as the app: settings, channels, token verifier, sources, cache."""
+"""What lives as long as the app: settings, channels, token verifier, sources, cache, outbox."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from comptoir.cache.backend import CacheBackend
 from comptoir.sources.registry import SourceSet
+from comptoir.sources.writes import WriteDesk
 
 from comptoir.auth import ShopperTokens
 from comptoir.channels import ChannelRegistry
@@ -22,6 +23,10 @@ class AppState:
     tokens: ShopperTokens
     sources: SourceSet
     cache: CacheBackend
-    writes: Any = None
-    """The durable outbox of writes awaiting a source (set by the write path)."""
+    writes: WriteDesk
+    """The durable outbox of writes (orders, accounts) and its dispatcher."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def shopper_of(self, token_subject: str | None) -> str | None:
+        """The customer a shopper token names: a held account's CRM id once it is created."""
+        return None if token_subject is None else self.writes.resolve(token_subject)

@@ -47,7 +47,7 @@ class GraphQLView(GraphQL[GraphContext, None]):
         settings = self.state.settings
         scope = RequestScope(
             channel=channel,
-            shopper_id=shopper_id,
+            shopper_id=self.state.shopper_of(shopper_id),
             loaders=Loaders(self.state.sources, report),
             now=datetime.now(UTC),
             max_page_size=settings.max_page_size,

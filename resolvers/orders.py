@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from comptoir.resolvers.paging import Page, paginate
+from comptoir.resolvers.paging import Page, check_first, encode_cursor, paginate
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.errors import SourceError
 from comptoir.sources.oms.models import OrderDoc
@@ -21,9 +22,31 @@ class OrderView:
 
 
 async def customer_orders(
+    scope: RequestScope,
+    customer_id: str,
+    first: int,
+    after: str | None,
+    held: Sequence[OrderView] = (),
+) -> Page[OrderView]:
+    """One page of the customer's orders, newest first: ``held`` (pending, newest) lead the first page.
+
+    A held order's cursor stands before the OMS's newest order, so the next
+    page goes on with the OMS's list.
+    """
+    if after is None and held:
+        check_first(first, scope.max_page_size)
+        start = encode_cursor(None, 0)
+        leading = [(view, start) for view in held[:first]]
+        if len(leading) == first:
+            return Page(leading, has_next_page=True)
+        rest = await _oms_orders(scope, customer_id, first - len(leading), None)
+        return Page(leading + rest.edges, rest.has_next_page)
+    return await _oms_orders(scope, customer_id, first, after)
+
+
+async def _oms_orders(
     scope: RequestScope, customer_id: str, first: int, after: str | None
 ) -> Page[OrderView]:
-    """One page of the customer's OMS orders, newest first."""
     loaders = scope.loaders
 
     async def fetch(cursor: str | None, limit: int) -> tuple[list[Any], str | None]:

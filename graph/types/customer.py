@@ -11,10 +11,14 @@ from comptoir.graph.types.common import PageInfo
 from comptoir.graph.types.loyalty import LoyaltyAccount
 from comptoir.graph.types.order import Order
 from comptoir.resolvers.access import may_read_customer
-from comptoir.resolvers.orders import customer_orders
+from comptoir.resolvers.accounts import provisional_customer
+from comptoir.resolvers.orders import OrderView, customer_orders
+from comptoir.resolvers.placing import pending_order
 from comptoir.resolvers.paging import InvalidPageRequest
 from comptoir.sources.crm.models import CustomerDoc
 from comptoir.sources.errors import SourceError
+from comptoir.sources.outbox import WriteStatus
+from comptoir.sources.writes import CUSTOMER, ORDER, is_provisional
 from strawberry.types import Info
 
 
@@ -101,9 +105,10 @@ class Customer:
     async def orders(
         self, info: Info[Any, Any], first: int | None = 10, after: str | None = strawberry.UNSET
     ) -> OrderConnection | None:
+        held = await held_orders(info, self.doc["id"]) if not after else []
         try:
             page = await customer_orders(
-                scope_of(info), self.doc["id"], 10 if first is None else first, after or None
+                scope_of(info), self.doc["id"], 10 if first is None else first, after or None, held
             )
         except InvalidPageRequest as exc:
             raise bad_input(str(exc)) from exc
@@ -124,11 +129,27 @@ class Customer:
         return await load_customer(info, str(id))
 
 
+async def held_orders(info: Info[Any, Any], customer_id: str) -> list[OrderView]:
+    """The customer's orders held for the OMS, newest first (reported ``fallback``)."""
+    desk = info.context.app.writes
+    writes = await desk.pending(ORDER, await desk.aliases(customer_id))
+    if writes:
+        scope_of(info).loaders.report.add(ORDER.source, "fallback")
+    return [OrderView(pending_order(w, customer_id), pending=True) for w in reversed(writes)]
+
+
 async def load_customer(info: Info[Any, Any], customer_id: str) -> Customer | None:
-    """A customer the caller may read, or ``None``."""
+    """A customer the caller may read, or ``None``; a held account while the CRM has not made it."""
     scope = scope_of(info)
+    customer_id = info.context.app.writes.resolve(customer_id)
     if not may_read_customer(scope, customer_id):
         return None
+    if is_provisional(CUSTOMER, customer_id):
+        write = await info.context.app.writes.get(customer_id)
+        if write is None or write.status is not WriteStatus.PENDING:
+            return None
+        scope.loaders.report.add(CUSTOMER.source, "fallback")
+        return Customer(doc=provisional_customer(write))  # type: ignore[arg-type]
     try:
         doc = await scope.loaders.customer_by_id.load(customer_id)
     except SourceError as exc:
@@ -141,6 +162,18 @@ async def load_order(info: Info[Any, Any], order_id: str) -> Order | None:
     from comptoir.resolvers.orders import find_order
 
     scope = scope_of(info)
+    desk = info.context.app.writes
+    if is_provisional(ORDER, order_id):
+        write = await desk.get(order_id)
+        if write is None or write.kind != ORDER.name or write.status is WriteStatus.FAILED:
+            return None
+        if write.status is WriteStatus.PENDING:
+            owner = desk.resolve(write.subject or "")
+            if not may_read_customer(scope, owner):
+                return None
+            scope.loaders.report.add(ORDER.source, "fallback")
+            return Order(doc=pending_order(write, owner), pending=True)  # type: ignore[arg-type]
+        order_id = write.remote_id or order_id
     try:
         found = await find_order(scope, order_id)
     except SourceError as exc:

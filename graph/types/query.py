@@ -9,6 +9,7 @@ import strawberry
 from comptoir.graph.context import scope_of
 from comptoir.graph.errors import bad_input, forbidden, source_error
 from comptoir.graph.lookahead import selected_names
+from comptoir.graph.types.cart import Cart, CartInput, price_cart
 from comptoir.graph.types.category import Category
 from comptoir.graph.types.common import GeoPointInput
 from comptoir.graph.types.connections import ProductConnection, search_products
@@ -141,6 +142,14 @@ class Query:
 
     @strawberry.field(
         description="An order, for its owner or a staff channel; null for anyone else."
+        " A pending order's provisional id resolves to the OMS's order once delivered."
     )
     async def order(self, info: Info[Any, Any], id: strawberry.ID) -> Order | None:
         return await load_order(info, str(id))
+
+    @strawberry.field(
+        description="Price a cart for this channel: list prices in force, then promotions and points;"
+        " list prices only (reported `degraded`) when the promotion engine is unavailable."
+    )
+    async def cart(self, info: Info[Any, Any], input: CartInput) -> Cart:
+        return await price_cart(info, input)

@@ -1,0 +1,195 @@
+"""The writes (`Mutation`): accounts, orders and loyalty redemptions.
+
+Orders and new accounts are held in the outbox before anything is sent, so
+that an unavailable source delays them but never loses them; redeeming
+points needs the CRM's live balance and is refused while it is unavailable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from comptoir.graph.context import GraphContext
+from comptoir.graph.errors import source_error
+from comptoir.graph.types.cart import CartLineInput, line_requests, user_errors
+from comptoir.graph.types.common import UserError
+from comptoir.graph.types.customer import Customer
+from comptoir.graph.types.loyalty import LoyaltyAccount
+from comptoir.graph.types.order import DeliveryMode, Order
+from comptoir.resolvers import accounts, placing
+from comptoir.sources.errors import SourceError
+from strawberry.types import Info
+
+
+@strawberry.input(description="A postal address for home delivery.")
+class AddressInput:
+    """Where to deliver."""
+
+    line1: str = strawberry.field(description="Street and number.")
+    line2: str | None = strawberry.field(default=None, description="Building, floor, etc.")
+    city: str = strawberry.field(description="City.")
+    postal_code: str = strawberry.field(description="Postal code.")
+    country: str = strawberry.field(default="FR", description="ISO 3166 code, e.g. FR.")
+
+
+@strawberry.input(
+    description="How the order reaches the shopper: HOME needs `address`, CLICK_AND_COLLECT a store's `locationId`."
+)
+class DeliveryInput:
+    """The delivery of an order."""
+
+    mode: DeliveryMode = strawberry.field(description="Home delivery or click and collect.")
+    location_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The store, for click and collect."
+    )
+    address: AddressInput | None = strawberry.field(
+        default=None, description="The address, for home delivery."
+    )
+
+
+@strawberry.input(description="An order: the cart's lines and coupons, and its delivery.")
+class PlaceOrderInput:
+    """What the signed-in shopper orders; prices come from the channel, never from the caller."""
+
+    lines: list[CartLineInput] = strawberry.field(description="The lines, 1 to 100.")
+    coupon_codes: list[str] | None = strawberry.field(
+        default=None, description="Coupon codes to apply, at most 20."
+    )
+    delivery: DeliveryInput = strawberry.field(description="How the order reaches the shopper.")
+
+
+@strawberry.input(description="A new customer account.")
+class RegisterCustomerInput:
+    """The customer's identity for the CRM."""
+
+    email: str = strawberry.field(description="Email address; one account per email.")
+    first_name: str = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    phone: str | None = strawberry.field(default=None, description="Phone number (E.164).")
+
+
+@strawberry.type(description="The answer to `placeOrder`.")
+class PlaceOrderPayload:
+    """The order placed (or held), or what the caller got wrong."""
+
+    order: Order | None = strawberry.field(
+        description="The order; with a provisional id and status PENDING while the OMS is unavailable."
+    )
+    pending: bool = strawberry.field(
+        description="Held by comptoir until the OMS is back; delivered then, exactly once."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why no order was placed: unknown sku, bad quantity, missing address, reused key…"
+    )
+
+
+@strawberry.type(description="The answer to `registerCustomer`.")
+class RegisterCustomerPayload:
+    """The new customer (or the one held), or what the caller got wrong."""
+
+    customer: Customer | None = strawberry.field(
+        description="The customer; with a provisional id while the CRM is unavailable."
+    )
+    pending: bool = strawberry.field(
+        description="Held by comptoir until the CRM is back; created then, exactly once."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why no account was made: invalid email, email taken, reused key…"
+    )
+
+
+@strawberry.type(description="The answer to `redeemLoyaltyPoints`.")
+class RedeemLoyaltyPointsPayload:
+    """The account after the redemption, or why there was none."""
+
+    account: LoyaltyAccount | None = strawberry.field(
+        description="The loyalty account after the points were burned."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was burned: not enough points, no account, LOYALTY_UNAVAILABLE…"
+    )
+
+
+def _writes(context: GraphContext) -> accounts.WriteScope:
+    return accounts.WriteScope(context.scope, context.app.writes, context.app.sources)
+
+
+@strawberry.type(description="Write: accounts, orders and loyalty redemptions.")
+class Mutation:
+    """Every write of comptoir."""
+
+    @strawberry.mutation(
+        description="Create a customer account; held and created later when the CRM is unavailable."
+    )
+    async def register_customer(
+        self, info: Info[GraphContext, Any], input: RegisterCustomerInput, idempotency_key: str
+    ) -> RegisterCustomerPayload:
+        result = await accounts.register(
+            _writes(info.context),
+            accounts.Registration(
+                email=input.email.strip(),
+                first_name=input.first_name.strip(),
+                last_name=input.last_name.strip(),
+                phone=input.phone.strip() if input.phone else None,
+            ),
+            idempotency_key,
+        )
+        return RegisterCustomerPayload(
+            customer=Customer(doc=result.doc) if result.doc is not None else None,
+            pending=result.pending,
+            user_errors=user_errors(result.problems),
+        )
+
+    @strawberry.mutation(
+        description="Place the signed-in shopper's order; held and sent later when the OMS is unavailable."
+    )
+    async def place_order(
+        self, info: Info[GraphContext, Any], input: PlaceOrderInput, idempotency_key: str
+    ) -> PlaceOrderPayload:
+        delivery = input.delivery
+        address = delivery.address
+        request = placing.DeliveryRequest(
+            mode=delivery.mode.value,
+            location_id=str(delivery.location_id) if delivery.location_id else None,
+            address=None
+            if address is None
+            else placing.Address(
+                line1=address.line1.strip(),
+                line2=address.line2.strip() if address.line2 else None,
+                city=address.city.strip(),
+                postal_code=address.postal_code.strip(),
+                country=address.country.strip(),
+            ),
+        )
+        context = info.context
+        try:
+            result = await accounts.place_order(
+                _writes(context),
+                line_requests(input.lines),
+                list(input.coupon_codes or ()),
+                request,
+                idempotency_key,
+                context.app.sources.clients["promo"],
+            )
+        except SourceError as exc:  # the catalog or the ERP could not check the lines
+            raise source_error(exc) from exc
+        return PlaceOrderPayload(
+            order=Order(doc=result.doc, pending=result.pending) if result.doc else None,
+            pending=result.pending,
+            user_errors=user_errors(result.problems),
+        )
+
+    @strawberry.mutation(
+        description="Burn the signed-in shopper's points against the CRM's live balance"
+        " (refused with LOYALTY_UNAVAILABLE while the CRM is unavailable)."
+    )
+    async def redeem_loyalty_points(
+        self, info: Info[GraphContext, Any], points: int, idempotency_key: str
+    ) -> RedeemLoyaltyPointsPayload:
+        result = await accounts.redeem(_writes(info.context), points, idempotency_key)
+        return RedeemLoyaltyPointsPayload(
+            account=LoyaltyAccount(doc=result.doc) if result.doc is not None else None,
+            user_errors=user_errors(result.problems),
+        )
+
