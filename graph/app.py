@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -35,6 +36,9 @@ from comptoir.channels import load_channels
 from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
 
 log = logging.getLogger("comptoir")
+
+OUTBOX_MAX_BACKOFF_S = 10.0
+"""The longest wait between two delivery attempts of a held write."""
 
 
 def _http_client(settings: Settings, base_url: str, token: str | None) -> httpx.AsyncClient:
@@ -73,8 +77,14 @@ async def _outbox(settings: Settings, sources: SourceSet) -> AsyncIterator[Write
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = OutboxStore(settings.data_dir / OUTBOX_FILE)
     dispatcher = OutboxDispatcher(
-        store, deliverer(sources.clients, after_delivery), owner=owner_name()
+        store,
+        deliverer(sources.clients, after_delivery),
+        owner=owner_name(),
+        max_backoff_s=OUTBOX_MAX_BACKOFF_S,
     )
+    for name, client in sources.clients.items():
+        # A source answering again (to a read or a probe) ends the wait of its held writes.
+        client.breaker.on_recovery = functools.partial(dispatcher.wake, name)
     dispatcher.start()
     try:
         yield WriteDesk(store, dispatcher)

@@ -31,7 +31,8 @@ async def customer_orders(
     """One page of the customer's orders, newest first: ``held`` (pending, newest) lead the first page.
 
     A held order's cursor stands before the OMS's newest order, so the next
-    page goes on with the OMS's list.
+    page goes on with the OMS's list. With the OMS unavailable, the first page
+    holds the held orders alone.
     """
     if after is None and held:
         check_first(first, scope.max_page_size)
@@ -39,7 +40,11 @@ async def customer_orders(
         leading = [(view, start) for view in held[:first]]
         if len(leading) == first:
             return Page(leading, has_next_page=True)
-        rest = await _oms_orders(scope, customer_id, first - len(leading), None)
+        try:
+            rest = await _oms_orders(scope, customer_id, first - len(leading), None)
+        except SourceError:
+            # Without the OMS, what comptoir holds is still the shopper's (reported fallback).
+            return Page(leading, has_next_page=True)
         return Page(leading + rest.edges, rest.has_next_page)
     return await _oms_orders(scope, customer_id, first, after)
 

@@ -29,6 +29,8 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._probe_in_flight = False
+        self.on_recovery: Callable[[], None] | None = None
+        """Called when a call succeeds after failures: writes held for the source can go now."""
 
     @property
     def state(self) -> BreakerState:
@@ -51,9 +53,12 @@ class CircuitBreaker:
 
     def record_success(self) -> None:
         """A call succeeded: the circuit closes."""
+        recovered = self._failures > 0 or self._opened_at is not None
         self._failures = 0
         self._opened_at = None
         self._probe_in_flight = False
+        if recovered and self.on_recovery is not None:
+            self.on_recovery()
 
     def record_failure(self) -> None:
         """A call failed for want of the source; enough of them (or a failed probe) open the circuit."""

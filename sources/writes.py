@@ -78,14 +78,14 @@ def is_provisional(kind: WriteKind, value: str) -> bool:
     return value.startswith(kind.provisional_prefix)
 
 
-def idempotency_key(kind: WriteKind, *scope: str) -> str:
+def idempotency_key(name: str, *scope: str) -> str:
     """The key sent to the source: derived from the channel, the shopper and the caller's key.
 
     Callers on different channels, or different shoppers, never share a key,
     whatever ``idempotencyKey`` they send.
     """
-    digest = hashlib.sha256("\x1f".join((kind.name, *scope)).encode("utf-8")).hexdigest()
-    return f"comptoir-{kind.name}-{digest[:48]}"
+    digest = hashlib.sha256("\x1f".join((name, *scope)).encode("utf-8")).hexdigest()
+    return f"comptoir-{name}-{digest[:48]}"
 
 
 def deliverer(
