@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -89,6 +89,92 @@ def token(
         settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer
     )
     typer.echo(tokens.mint(customer_id, ttl))
+
+
+outbox = typer.Typer(
+    help="The writes held for a source (orders, accounts): list them, retry refused ones.",
+    no_args_is_help=True,
+)
+app.add_typer(outbox, name="outbox")
+
+
+def _outbox_store() -> Any:
+    from comptoir.sources.outbox import OutboxStore
+    from comptoir.sources.writes import OUTBOX_FILE
+
+    path = Settings().data_dir / OUTBOX_FILE
+    if not path.exists():
+        typer.echo(f"no outbox at {path} (COMPTOIR_DATA_DIR)", err=True)
+        raise typer.Exit(1)
+    return OutboxStore(path)
+
+
+@outbox.command("list")
+def outbox_list(
+    status: Annotated[
+        str | None, typer.Option(help="pending, delivered or failed (default: all).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many writes, oldest first.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List the writes held under COMPTOIR_DATA_DIR, oldest first, with their state and last error."""
+    import json
+    from datetime import UTC, datetime
+
+    from comptoir.sources.outbox import WriteStatus
+
+    if status is not None and status not in {s.value for s in WriteStatus}:
+        raise typer.BadParameter("status is pending, delivered or failed")
+    with _outbox_store() as store:
+        writes = store.list_writes(
+            status=WriteStatus(status) if status else None, limit=limit
+        )
+        stats = store.stats()
+    for write in writes:
+        row = {
+            "id": write.id,
+            "kind": write.kind,
+            "source": write.source,
+            "status": write.status.value,
+            "attempts": write.attempts,
+            "created": datetime.fromtimestamp(write.created_at, UTC).isoformat(timespec="seconds"),
+            "remoteId": write.remote_id,
+            "subject": write.subject,
+            "lastError": write.last_error,
+        }
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            typer.echo(
+                f"{row['id']}  {row['kind']:<8} {row['source']:<4} {row['status']:<9} "
+                f"attempts={row['attempts']} created={row['created']} "
+                f"remote={row['remoteId'] or '-'} error={row['lastError'] or '-'}"
+            )
+    if not as_json:
+        age = stats.oldest_pending_age_s
+        typer.echo(
+            f"{stats.depth} pending (oldest {'-' if age is None else f'{age:.0f} s'}), "
+            f"{stats.failed} failed"
+        )
+
+
+@outbox.command("retry")
+def outbox_retry(
+    write_ids: Annotated[
+        list[str] | None, typer.Argument(help="Ids of failed writes (see `comptoir outbox list`).")
+    ] = None,
+    all_failed: Annotated[bool, typer.Option("--all", help="Every failed write.")] = False,
+) -> None:
+    """Put failed writes back in the queue (and those that failed with them); a running comptoir delivers them."""
+    if bool(write_ids) == all_failed:
+        raise typer.BadParameter("give write ids, or --all")
+    with _outbox_store() as store:
+        back = store.retry(write_ids or None, all_failed=all_failed)
+    for write_id in back:
+        typer.echo(f"{write_id} pending again")
+    if not back:
+        typer.echo("no failed write matched", err=True)
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

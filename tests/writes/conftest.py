@@ -109,7 +109,7 @@ def write_sources(demo_data: Path, tmp_path: Path) -> Iterator[WriteSources]:
     """The reference sources on a private copy of the small demo data, behind a fault proxy."""
     from comptoir.sources.reference.apps import build_reference_app
 
-    data = tmp_path / "sources"
+    data = tmp_path / "sources" / "demo"  # as `comptoir source` finds it under COMPTOIR_DATA_DIR
     shutil.copytree(demo_data, data)
     with ServerThread(build_reference_app(data, {})) as server:
         proxy = FaultProxy(server.url).start()
