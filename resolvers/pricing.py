@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from comptoir.sources.erp.models import PriceRow
 
@@ -20,9 +21,18 @@ class PriceInForce:
     price_list: str
 
 
+@lru_cache(maxsize=8192)
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
 def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 time with offset, or ``None`` for an open bound."""
-    return datetime.fromisoformat(value) if value else None
+    """An ISO 8601 time with offset, or ``None`` for an open bound.
+
+    Sources repeat a few validity bounds (a price list's start, a campaign's
+    end) across many rows, and every page reads them again: parsed once each.
+    """
+    return _parse_time(value) if value else None
 
 
 def _decimal(value: str | None) -> Decimal | None:

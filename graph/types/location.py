@@ -21,58 +21,49 @@ class LocationKind(enum.Enum):
     STORE = "store"
 
 
+_KINDS = {kind.value: kind for kind in LocationKind}
+
+
 @strawberry.type(description="A warehouse or a store of the retailer.")
 class Location:
-    """An ERP location."""
+    """An ERP location.
+
+    Built from the loaded document: every field is a plain attribute, read
+    without a resolver call.
+    """
 
     doc: strawberry.Private[LocationDoc]
-    distance: strawberry.Private[float | None] = None
-
-    @strawberry.field(description="The ERP's location id.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.doc["id"])
-
-    @strawberry.field(description="Warehouse or store.")
-    def kind(self) -> LocationKind:
-        return LocationKind(self.doc["kind"])
-
-    @strawberry.field(description="Display name, e.g. Paris Opéra.")
-    def name(self) -> str:
-        return self.doc["name"]
-
-    @strawberry.field(description="City.")
-    def city(self) -> str | None:
-        return self.doc.get("city")
-
-    @strawberry.field(description="Postal code.")
-    def postal_code(self) -> str | None:
-        return self.doc.get("postal_code")
-
-    @strawberry.field(description="ISO 3166 country code.")
-    def country(self) -> str | None:
-        return self.doc.get("country")
-
-    @strawberry.field(description="Latitude in degrees.")
-    def latitude(self) -> float:
-        return self.doc["latitude"]
-
-    @strawberry.field(description="Longitude in degrees.")
-    def longitude(self) -> float:
-        return self.doc["longitude"]
-
-    @strawberry.field(description="Stock here can be sold for home delivery.")
-    def ship_from(self) -> bool:
-        return self.doc["ship_from"]
-
-    @strawberry.field(description="Stock here can be reserved for pick-up here.")
-    def click_and_collect(self) -> bool:
-        return self.doc["click_and_collect"]
-
-    @strawberry.field(
+    distance: strawberry.Private[float | None]
+    id: strawberry.ID = strawberry.field(description="The ERP's location id.")
+    kind: LocationKind = strawberry.field(description="Warehouse or store.")
+    name: str = strawberry.field(description="Display name, e.g. Paris Opéra.")
+    city: str | None = strawberry.field(description="City.")
+    postal_code: str | None = strawberry.field(description="Postal code.")
+    country: str | None = strawberry.field(description="ISO 3166 country code.")
+    latitude: float = strawberry.field(description="Latitude in degrees.")
+    longitude: float = strawberry.field(description="Longitude in degrees.")
+    ship_from: bool = strawberry.field(description="Stock here can be sold for home delivery.")
+    click_and_collect: bool = strawberry.field(
+        description="Stock here can be reserved for pick-up here."
+    )
+    distance_km: float | None = strawberry.field(
         description="Great-circle distance in km from the point asked for; null when none was."
     )
-    def distance_km(self) -> float | None:
-        return round(self.distance, 3) if self.distance is not None else None
+
+    def __init__(self, doc: LocationDoc, distance: float | None = None) -> None:
+        self.doc = doc
+        self.distance = distance
+        self.id = strawberry.ID(doc["id"])
+        self.kind = _KINDS[doc["kind"]]
+        self.name = doc["name"]
+        self.city = doc.get("city")
+        self.postal_code = doc.get("postal_code")
+        self.country = doc.get("country")
+        self.latitude = doc["latitude"]
+        self.longitude = doc["longitude"]
+        self.ship_from = doc["ship_from"]
+        self.click_and_collect = doc["click_and_collect"]
+        self.distance_km = round(distance, 3) if distance is not None else None
 
 
 @strawberry.type(description="A click-and-collect store holding a variant.")

@@ -21,35 +21,33 @@ class MediaKind(enum.Enum):
     DOCUMENT = "document"
 
 
+_KINDS = {kind.value: kind for kind in MediaKind}
+
+
 @strawberry.type(description="An image, video or document this channel may show.")
 class Media:
-    """A DAM asset whose rights allow the channel and have not expired."""
+    """A DAM asset whose rights allow the channel and have not expired.
+
+    Built from the loaded document: its argument-free fields are plain
+    attributes, read without a resolver call.
+    """
 
     doc: strawberry.Private[AssetDoc]
+    id: strawberry.ID = strawberry.field(description="The DAM's asset id.")
+    kind: MediaKind = strawberry.field(description="Image, video or document.")
+    url: str = strawberry.field(description="Where the file is served (a CDN URL).")
+    mime_type: str | None = strawberry.field(description="The file's MIME type, e.g. image/jpeg.")
+    width: int | None = strawberry.field(description="Width in pixels (images and videos).")
+    height: int | None = strawberry.field(description="Height in pixels (images and videos).")
 
-    @strawberry.field(description="The DAM's asset id.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.doc["id"])
-
-    @strawberry.field(description="Image, video or document.")
-    def kind(self) -> MediaKind:
-        return MediaKind(self.doc["kind"])
-
-    @strawberry.field(description="Where the file is served (a CDN URL).")
-    def url(self) -> str:
-        return self.doc["url"]
-
-    @strawberry.field(description="The file's MIME type, e.g. image/jpeg.")
-    def mime_type(self) -> str | None:
-        return self.doc.get("mime_type")
-
-    @strawberry.field(description="Width in pixels (images and videos).")
-    def width(self) -> int | None:
-        return self.doc.get("width")
-
-    @strawberry.field(description="Height in pixels (images and videos).")
-    def height(self) -> int | None:
-        return self.doc.get("height")
+    def __init__(self, doc: AssetDoc) -> None:
+        self.doc = doc
+        self.id = strawberry.ID(doc["id"])
+        self.kind = _KINDS[doc["kind"]]
+        self.url = doc["url"]
+        self.mime_type = doc.get("mime_type")
+        self.width = doc.get("width")
+        self.height = doc.get("height")
 
     @strawberry.field(
         description="Alternative text, in `locale` or the channel's locale (with fallback)."
@@ -60,4 +58,4 @@ class Media:
 
 def media_list(assets: list[AssetDoc]) -> list[Media]:
     """Media objects of allowed assets, in the order given."""
-    return [Media(doc=a) for a in assets]
+    return [Media(a) for a in assets]

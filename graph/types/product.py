@@ -66,6 +66,28 @@ def _price(scope: RequestScope, sku: str) -> PriceInForce | None:
     return price_in_force(rows or (), channel.price_list, channel.currency, scope.now)
 
 
+def _product_name(
+    root: Product, info: Info[Any, Any], locale: str | None = strawberry.UNSET
+) -> str:
+    return pick_text(root.doc["name"], locale, scope_of(info).channel.locale) or root.doc["id"]
+
+
+def _product_description(
+    root: Product, info: Info[Any, Any], locale: str | None = strawberry.UNSET
+) -> str | None:
+    return pick_text(root.doc.get("description"), locale, scope_of(info).channel.locale)
+
+
+def _variant_product(root: Variant) -> Product:
+    return Product(doc=root.product_doc)
+
+
+def _variant_color(
+    root: Variant, info: Info[Any, Any], locale: str | None = strawberry.UNSET
+) -> str | None:
+    return pick_text(root.doc["options"].get("color"), locale, scope_of(info).channel.locale)
+
+
 @strawberry.type(description="A product attribute, e.g. material or care, in the asked locale.")
 class Attribute:
     """One attribute of a product."""
@@ -103,29 +125,30 @@ class PriceRange:
 
 @strawberry.federation.type(keys=["id"], description="A product model (a style), sold in variants.")
 class Product:
-    """A PIM product this channel may show."""
+    """A PIM product this channel may show.
+
+    Argument-free scalars are plain attributes, set from the loaded document;
+    the fields that join other sources or take a locale resolve.
+    """
 
     doc: strawberry.Private[ProductDoc]
+    id: strawberry.ID = strawberry.field(description="The PIM's product id.")
 
-    @strawberry.field(description="The PIM's product id.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.doc["id"])
-
-    @strawberry.field(
-        description="Name in `locale`, else the channel's locale, else English, else any."
+    # Declared as attributes with a resolver, so that the fields keep their
+    # order around the plain attributes (brand follows them in the schema).
+    name: str = strawberry.field(
+        resolver=_product_name,
+        description="Name in `locale`, else the channel's locale, else English, else any.",
     )
-    def name(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> str:
-        return pick_text(self.doc["name"], locale, scope_of(info).channel.locale) or self.doc["id"]
+    description: str | None = strawberry.field(
+        resolver=_product_description, description="Description, localized like `name`."
+    )
+    brand: str | None = strawberry.field(description="Brand name.")
 
-    @strawberry.field(description="Description, localized like `name`.")
-    def description(
-        self, info: Info[Any, Any], locale: str | None = strawberry.UNSET
-    ) -> str | None:
-        return pick_text(self.doc.get("description"), locale, scope_of(info).channel.locale)
-
-    @strawberry.field(description="Brand name.")
-    def brand(self) -> str | None:
-        return self.doc.get("brand")
+    def __init__(self, doc: ProductDoc) -> None:
+        self.doc = doc
+        self.id = strawberry.ID(doc["id"])
+        self.brand = doc.get("brand")
 
     @strawberry.field(description="Attributes (material, care…), localized like `name`.")
     def attributes(
@@ -230,31 +253,33 @@ class Product:
     keys=["sku"], description="A sellable unit of a product: one colour and size."
 )
 class Variant:
-    """A PIM variant of a product this channel may show."""
+    """A PIM variant of a product this channel may show.
+
+    Argument-free scalars are plain attributes, set from the loaded document;
+    the fields that join other sources or take a locale resolve.
+    """
 
     doc: strawberry.Private[VariantDoc]
     product_doc: strawberry.Private[ProductDoc]
+    sku: strawberry.ID = strawberry.field(description="The stock-keeping unit, the variant's id.")
+    gtin: str | None = strawberry.field(description="The GTIN (EAN) barcode.")
 
-    @strawberry.field(description="The stock-keeping unit, the variant's id.")
-    def sku(self) -> strawberry.ID:
-        return strawberry.ID(self.doc["id"])
+    def __init__(self, doc: VariantDoc, product_doc: ProductDoc) -> None:
+        self.doc = doc
+        self.product_doc = product_doc
+        self.sku = strawberry.ID(doc["id"])
+        self.gtin = doc.get("gtin")
+        self.size = doc["options"].get("size")
 
-    @strawberry.field(description="The GTIN (EAN) barcode.")
-    def gtin(self) -> str | None:
-        return self.doc.get("gtin")
-
-    @strawberry.field(description="The product this variant belongs to.")
-    def product(self) -> Product:
-        return Product(doc=self.product_doc)
-
-    @strawberry.field(description="Colour name in `locale` (with fallback).")
-    def color(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> str | None:
-        options = self.doc["options"]
-        return pick_text(options.get("color"), locale, scope_of(info).channel.locale)
-
-    @strawberry.field(description="Size, e.g. M or 42.")
-    def size(self) -> str | None:
-        return self.doc["options"].get("size")
+    # Declared as attributes with a resolver, so that the fields keep their
+    # order around the plain attributes (size follows them in the schema).
+    product: Product = strawberry.field(
+        resolver=_variant_product, description="The product this variant belongs to."
+    )
+    color: str | None = strawberry.field(
+        resolver=_variant_color, description="Colour name in `locale` (with fallback)."
+    )
+    size: str | None = strawberry.field(description="Size, e.g. M or 42.")
 
     @strawberry.field(
         description="This variant's own assets, then the product-level ones; null when the DAM is unavailable.",
