@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
@@ -10,7 +11,7 @@ from comptoir.graph.errors import bad_input, source_error
 from comptoir.graph.lookahead import selected_names
 from comptoir.graph.types.common import PageInfo
 from comptoir.graph.types.product import Product
-from comptoir.resolvers.catalog import CatalogNeeds, shown_products
+from comptoir.resolvers.catalog import CatalogNeeds, prefetch_whole, shown_products
 from comptoir.resolvers.paging import InvalidPageRequest, paginate
 from comptoir.sources.errors import SourceError
 from comptoir.sources.pages import page_id
@@ -56,9 +57,16 @@ async def search_products(
         "q": query or "",
     }
 
+    needs = CatalogNeeds.from_fields(selected_names(info))
+
     async def fetch(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
-        page = await scope.loaders.product_page.load(
-            page_id("", {**filters, "limit": str(limit), "cursor": cursor or ""})
+        # The whole collections (locations, categories) depend on no page: they
+        # load alongside it (once the page request is known to be valid).
+        page, _ = await asyncio.gather(
+            scope.loaders.product_page.load(
+                page_id("", {**filters, "limit": str(limit), "cursor": cursor or ""})
+            ),
+            prefetch_whole(scope, needs),
         )
         return page["ids"], page["next_cursor"]
 
@@ -69,7 +77,7 @@ async def search_products(
     except SourceError as exc:
         raise source_error(exc) from exc
     ids = [product_id for product_id, _ in page.edges]
-    docs = await shown_products(scope, ids, CatalogNeeds.from_fields(selected_names(info)))
+    docs = await shown_products(scope, ids, needs)
     edges = []
     for (_, cursor), doc in zip(page.edges, docs, strict=True):
         if isinstance(doc, SourceError):
