@@ -1,6 +1,8 @@
 """A cache backend on Redis, shared by every comptoir process, for which an outage is a miss.
 
-Every operation is one round trip, bounded by a short timeout. Any Redis or
+Every operation is one round trip, bounded by a short timeout on Redis's
+answer (:mod:`comptoir.cache.deadline`: an answer that is in when the
+deadline comes up is used, however busy the event loop was). Any Redis or
 network error is caught: reads answer misses, writes are dropped, locks fall
 back to this process. A circuit breaker stops paying the timeout while Redis
 stays down, and lets one probe through every ``breaker_reset_s`` so that
@@ -9,7 +11,6 @@ comptoir picks Redis up again, on the same client, as soon as it is back.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import enum
 import json
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 import redis.asyncio as aioredis
 from comptoir.cache.backend import CacheStatus
 from comptoir.cache.breaker import BreakerState, CircuitBreaker
+from comptoir.cache.deadline import within
 from comptoir.cache.entry import CacheEntry
 from comptoir.cache.locks import LocalLocks
 from redis.asyncio.retry import Retry
@@ -114,8 +116,11 @@ class RedisCache:
     its longest-lived entry (``PEXPIRE NX`` then ``GT``: Redis 7.0 or later).
     Locks are ``<name>#lock`` keys holding this object's random token.
 
-    ``op_timeout_s`` bounds each socket read and ``connect_timeout_s`` each
-    connection attempt; a whole operation is bounded by their sum. After
+    ``op_timeout_s`` bounds the wait for each answer and ``connect_timeout_s``
+    each connection attempt; a whole operation is bounded by their sum. The
+    bound is on Redis: an answer that arrived in time is used even when a
+    busy event loop reads it late, so that a saturated process does not take
+    Redis for down. After
     ``breaker_failures`` consecutive failures Redis is skipped for
     ``breaker_reset_s`` seconds of ``clock``, then one call probes it.
     """
@@ -133,7 +138,9 @@ class RedisCache:
         self._where = _redact(url)
         self._client: aioredis.Redis = aioredis.Redis.from_url(
             url,
-            socket_timeout=op_timeout_s,
+            # No read timeout of redis-py's own: it would fire on the loop's
+            # delay too. Every operation is bounded by ``within`` instead.
+            socket_timeout=None,
             socket_connect_timeout=connect_timeout_s,
             # No retries: a retry would multiply the time an outage costs,
             # and the breaker decides when to try again.
@@ -314,8 +321,7 @@ class RedisCache:
             return _DOWN
         self._calls += 1
         try:
-            async with asyncio.timeout(self._bound_s):
-                result = await operation()
+            result = await within(self._bound_s, operation())
         except ResponseError as exc:
             # Redis is there and refused the command (out of memory, a key of
             # the wrong type): the answer is dropped, but this is no outage.
