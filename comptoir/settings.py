@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     breaker_reset_s: float = 30.0
     retry_attempts: int = 2
     data_dir: Path = Path(".comptoir")
+    outbox_retention_s: float = Field(
+        7 * 86400.0,
+        description="How long a delivered write is kept: its key returns the same answer, its"
+        " provisional id resolves.",
+    )
     demo_scale: str = Field("full", description="Scale of generated demo data: full or small.")
     dev: bool = Field(False, description="Dev mode: field suggestions in errors.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -39,6 +40,7 @@ log = logging.getLogger("comptoir")
 
 OUTBOX_MAX_BACKOFF_S = 10.0
 """The longest wait between two delivery attempts of a held write."""
+OUTBOX_PURGE_EVERY_S = 3600.0
 
 
 def _http_client(settings: Settings, base_url: str, token: str | None) -> httpx.AsyncClient:
@@ -86,11 +88,27 @@ async def _outbox(settings: Settings, sources: SourceSet) -> AsyncIterator[Write
         # A source answering again (to a read or a probe) ends the wait of its held writes.
         client.breaker.on_recovery = functools.partial(dispatcher.wake, name)
     dispatcher.start()
+    purging = asyncio.create_task(_purge_delivered(store, settings.outbox_retention_s))
     try:
         yield WriteDesk(store, dispatcher)
     finally:
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
         await dispatcher.stop()
         store.close()
+
+
+async def _purge_delivered(store: OutboxStore, retention_s: float) -> None:
+    """Forget, once an hour, the writes delivered more than ``retention_s`` ago."""
+    while True:
+        try:
+            purged = await asyncio.to_thread(store.purge_delivered, retention_s)
+            if purged:
+                log.info("outbox: forgot %d writes delivered over %.0f s ago", purged, retention_s)
+        except Exception:  # a busy file is tried again next time
+            log.exception("outbox: purging delivered writes failed")
+        await asyncio.sleep(OUTBOX_PURGE_EVERY_S)
 
 
 class _GraphQLEndpoint:

@@ -206,6 +206,21 @@ async def held_order(ws: WriteScope, write: OutboxWrite) -> Outcome:
     return Outcome(doc=pending_order(write), pending=True)
 
 
+async def _held_under_key(ws: WriteScope, shopper: str, key: str) -> OutboxWrite | None:
+    """The order held under the caller's key, also when it was placed before the account existed.
+
+    A shopper who ordered with a held account's provisional id and retries
+    once the CRM has made it must get the same order, not a second one.
+    """
+    for alias in await ws.desk.aliases(shopper):
+        held = await ws.desk.find(
+            ORDER, idempotency_key(ORDER.name, ws.request.channel.code, alias, key)
+        )
+        if held is not None:
+            return held
+    return None
+
+
 async def place_order(
     ws: WriteScope,
     lines: list[LineRequest],
@@ -226,7 +241,7 @@ async def place_order(
         return Outcome(problems=problems)
     order_key = idempotency_key(ORDER.name, scope.channel.code, shopper, key)
     digest = order_input_hash(lines, coupons, delivery)
-    held = await ws.desk.find(ORDER, order_key)
+    held = await _held_under_key(ws, shopper, key)
     if held is not None:
         return Outcome(problems=[_reused()]) if held.request_hash != digest else await held_order(ws, held)
     depends_on = None

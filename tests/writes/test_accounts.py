@@ -93,6 +93,14 @@ def test_crm_down_the_account_is_held_and_its_orders_reach_the_oms_with_the_crm_
     wait_for(lambda: len(write_sources.orders_of(created)) == 1)
     assert write_sources.orders_of(provisional) == []
     assert comptoir.query("{ me { id } }", shopper=provisional)["data"]["me"] == {"id": created}
+    delivered = write_sources.orders_of(created)[0]["id"]
+    for token_subject in (provisional, created):  # a retry after the account exists: same order
+        replay = payload(
+            comptoir.query(PLACE_ORDER, {"input": order, "key": "o-1"}, shopper=token_subject),
+            "placeOrder",
+        )
+        assert replay["order"]["id"] == delivered and replay["pending"] is False
+    assert len(write_sources.orders_of(created)) == 1
 
 
 def test_points_are_burned_against_the_live_balance_once_per_key(
