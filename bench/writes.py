@@ -28,31 +28,35 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-
-from comptoir.auth import ShopperTokens  # noqa: E402
-from comptoir.settings import SOURCE_NAMES  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
+
+from comptoir.auth import ShopperTokens  # noqa: E402
+from comptoir.settings import SOURCE_NAMES  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.servers import ServerThread, free_port  # noqa: E402
 
-SECRET = "bench-secret-bench-secret-bench-secret-0123"
+SECRET = "bench-secret-bench-secret-bench-secret-0123"  # noqa: S105 (a bench token)
 SHOPPERS = ["CU-100002", "CU-100003", "CU-100004", "CU-100005"]
 PLACE = """
 mutation Place($input: PlaceOrderInput!, $key: String!) {
-  placeOrder(input: $input, idempotencyKey: $key) { pending order { id status } userErrors { code } }
+  placeOrder(input: $input, idempotencyKey: $key) {
+    pending order { id status } userErrors { code }
+  }
 }
 """
 ORDER = {
     "lines": [{"sku": "V-00001-TEAL-M", "quantity": 1}],
-    "delivery": {"mode": "HOME", "address": {"line1": "1 rue de Rivoli", "city": "Paris", "postalCode": "75001"}},
+    "delivery": {
+        "mode": "HOME",
+        "address": {"line1": "1 rue de Rivoli", "city": "Paris", "postalCode": "75001"},
+    },
 }
 READ = "query { me { orders(first: 1) { edges { node { id } } } } }"
 
@@ -124,12 +128,19 @@ async def _place_many(url: str, count: int, concurrency: int, tag: str) -> list[
 def _report(label: str, latencies: list[float], elapsed: float) -> None:
     print(
         f"  {label}: {len(latencies)} orders, {len(latencies) / elapsed:.1f}/s, "
-        f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {_percentile(latencies, 0.99) * 1000:.1f} ms"
+        f"p50 {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p99 {_percentile(latencies, 0.99) * 1000:.1f} ms"
     )
 
 
 def _held_then_back(
-    comptoir: Comptoir, proxy: FaultProxy, data: Path, held: int, tag: str, reads: bool, down_s: float
+    comptoir: Comptoir,
+    proxy: FaultProxy,
+    data: Path,
+    held: int,
+    tag: str,
+    reads: bool,
+    down_s: float,
 ) -> None:
     before = _oms_orders(data)
     proxy.fault("oms").down = True
@@ -179,7 +190,9 @@ def main() -> None:
                     latencies = asyncio.run(
                         _place_many(comptoir.url, args.orders, concurrency, f"up{concurrency}")
                     )
-                    _report(f"OMS up, {concurrency} client(s)", latencies, time.perf_counter() - started)
+                    _report(
+                        f"OMS up, {concurrency} client(s)", latencies, time.perf_counter() - started
+                    )
                 print("held orders")
                 print(f"  (the OMS stays down {args.down_s:.0f} s after the last order is held)")
                 for tag, reads in (("quiet", False), ("busy", True)):

@@ -52,7 +52,7 @@ def source(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
     token: Annotated[str | None, typer.Option(help="Bearer token the source requires.")] = None,
 ) -> None:
-    """Run one reference source alone (or all six under /pim, /dam, …) so it can be pointed at by URL."""
+    """Run one reference source alone (or all six under /pim, /dam, …) to be pointed at by URL."""
     from comptoir.embedded import run_source
 
     if name not in (*SOURCE_NAMES, "all"):
@@ -66,7 +66,7 @@ def schema(
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
 ) -> None:
-    """Print the GraphQL schema (SDL); `comptoir schema -o schema.graphql` regenerates the committed one."""
+    """Print the GraphQL schema (SDL); `comptoir schema -o schema.graphql` regenerates the file."""
     from comptoir.graph.schema import printed_schema
 
     text = printed_schema()
@@ -117,7 +117,7 @@ def outbox_list(
     limit: Annotated[int, typer.Option(help="At most this many writes, oldest first.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """List the writes held under COMPTOIR_DATA_DIR, oldest first, with their state and last error."""
+    """List the writes held under COMPTOIR_DATA_DIR, oldest first, with state and last error."""
     import json
     from datetime import UTC, datetime
 
@@ -126,9 +126,7 @@ def outbox_list(
     if status is not None and status not in {s.value for s in WriteStatus}:
         raise typer.BadParameter("status is pending, delivered or failed")
     with _outbox_store() as store:
-        writes = store.list_writes(
-            status=WriteStatus(status) if status else None, limit=limit
-        )
+        writes = store.list_writes(status=WriteStatus(status) if status else None, limit=limit)
         stats = store.stats()
     for write in writes:
         row = {
@@ -165,7 +163,7 @@ def outbox_retry(
     ] = None,
     all_failed: Annotated[bool, typer.Option("--all", help="Every failed write.")] = False,
 ) -> None:
-    """Put failed writes back in the queue (and those that failed with them); a running comptoir delivers them."""
+    """Queue failed writes again (with the writes that failed with them) for a running comptoir."""
     if bool(write_ids) == all_failed:
         raise typer.BadParameter("give write ids, or --all")
     with _outbox_store() as store:

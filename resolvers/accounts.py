@@ -10,6 +10,7 @@ balance.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,14 +107,20 @@ def _registration_problems(reg: Registration) -> list[Problem]:
             )
     if reg.phone is not None and not _PHONE.match(reg.phone):
         problems.append(
-            Problem(("input", "phone"), "a phone number in E.164 form, e.g. +33612345678", "INVALID_PHONE")
+            Problem(
+                ("input", "phone"),
+                "a phone number in E.164 form, e.g. +33612345678",
+                "INVALID_PHONE",
+            )
         )
     return problems
 
 
 def _refusal_problem(kind: WriteKind, error: str, message: str) -> Problem:
     if "email_taken" in error:
-        return Problem(("input", "email"), "an account already exists with this email", "EMAIL_TAKEN")
+        return Problem(
+            ("input", "email"), "an account already exists with this email", "EMAIL_TAKEN"
+        )
     if "idempotency_key_reused" in error:
         return _reused()
     if "unknown_customer" in error:
@@ -163,24 +170,36 @@ async def register(ws: WriteScope, reg: Registration, key: str) -> Outcome:
     }
     if reg.phone:
         body["phone"] = reg.phone
-    digest = request_hash(body)
+    customer_key = idempotency_key(CUSTOMER.name, ws.request.channel.code, key)
+    return await _submit(ws, CUSTOMER, customer_key, body, request_hash(body), provisional_customer)
+
+
+async def _submit(
+    ws: WriteScope,
+    kind: WriteKind,
+    key: str,
+    body: dict[str, Any],
+    digest: str,
+    held_doc: Callable[[OutboxWrite], dict[str, Any]],
+    *,
+    subject: str | None = None,
+    depends_on: str | None = None,
+) -> Outcome:
+    """Hold the write and try it: the source's document, the held one, or the problems."""
     try:
         submitted = await ws.desk.submit(
-            CUSTOMER,
-            idempotency_key(CUSTOMER.name, ws.request.channel.code, key),
-            body,
-            input_hash=digest,
+            kind, key, body, input_hash=digest, subject=subject, depends_on=depends_on
         )
     except IdempotencyConflict:
         return Outcome(problems=[_reused()])
-    settled = _settled(ws, CUSTOMER, submitted)
+    settled = _settled(ws, kind, submitted)
     if settled is not None:
         return settled
     write = submitted.write
-    assert write is not None
+    assert write is not None  # _settled answered every refusal
     if write.status is WriteStatus.DELIVERED:
         return Outcome(doc=write.result)
-    return Outcome(doc=provisional_customer(write), pending=True)
+    return Outcome(doc=held_doc(write), pending=True)
 
 
 async def _stores(scope: RequestScope) -> set[str]:
@@ -236,44 +255,39 @@ async def place_order(
         return _signed_out()
     problems = _key_problems(key) + check_request(lines, coupons)
     if not lines:
-        problems.append(Problem(("input", "lines"), "an order needs at least one line", "EMPTY_ORDER"))
+        problems.append(
+            Problem(("input", "lines"), "an order needs at least one line", "EMPTY_ORDER")
+        )
     if problems:
         return Outcome(problems=problems)
     order_key = idempotency_key(ORDER.name, scope.channel.code, shopper, key)
     digest = order_input_hash(lines, coupons, delivery)
     held = await _held_under_key(ws, shopper, key)
     if held is not None:
-        return Outcome(problems=[_reused()]) if held.request_hash != digest else await held_order(ws, held)
+        return (
+            Outcome(problems=[_reused()])
+            if held.request_hash != digest
+            else await held_order(ws, held)
+        )
     depends_on = None
     if is_provisional(CUSTOMER, shopper):
         account = await ws.desk.get(shopper)
         if account is None or account.status is WriteStatus.FAILED:
-            return Outcome(problems=[Problem(None, "this account was not created", "UNKNOWN_CUSTOMER")])
+            return Outcome(
+                problems=[Problem(None, "this account was not created", "UNKNOWN_CUSTOMER")]
+            )
         depends_on = shopper
     problems = check_delivery(delivery, await _stores(scope))
     if problems:
         return Outcome(problems=problems)
     customer_for_promo = None if depends_on else shopper
-    quote = await quote_cart(
-        scope, lines, coupons, customer_for_promo, promo, all_or_nothing=True
-    )
+    quote = await quote_cart(scope, lines, coupons, customer_for_promo, promo, all_or_nothing=True)
     if quote.problems:
         return Outcome(problems=quote.problems)
     body = order_body(shopper, scope.channel.code, quote, delivery)
-    try:
-        submitted = await ws.desk.submit(
-            ORDER, order_key, body, input_hash=digest, subject=shopper, depends_on=depends_on
-        )
-    except IdempotencyConflict:
-        return Outcome(problems=[_reused()])
-    settled = _settled(ws, ORDER, submitted)
-    if settled is not None:
-        return settled
-    write = submitted.write
-    assert write is not None
-    if write.status is WriteStatus.DELIVERED:
-        return Outcome(doc=write.result)
-    return Outcome(doc=pending_order(write), pending=True)
+    return await _submit(
+        ws, ORDER, order_key, body, digest, pending_order, subject=shopper, depends_on=depends_on
+    )
 
 
 def _redemption_problem(exc: SourceRejected) -> Problem:
@@ -283,7 +297,9 @@ def _redemption_problem(exc: SourceRejected) -> Problem:
         return Problem(("points",), "not enough points: " + exc.message, "INSUFFICIENT_POINTS")
     if "no_loyalty_account" in exc.error:
         return Problem(None, "no loyalty account", "NO_LOYALTY_ACCOUNT")
-    return Problem(("points",), f"the CRM refused it: {exc.message or exc.error}", "REDEMPTION_REFUSED")
+    return Problem(
+        ("points",), f"the CRM refused it: {exc.message or exc.error}", "REDEMPTION_REFUSED"
+    )
 
 
 async def redeem(ws: WriteScope, points: int, key: str) -> Outcome:
@@ -316,7 +332,8 @@ async def redeem(ws: WriteScope, points: int, key: str) -> Outcome:
             problems=[
                 Problem(
                     None,
-                    "the loyalty service is unavailable; points can only be redeemed against a live balance",
+                    "the loyalty service is unavailable;"
+                    " points are only redeemed against a live balance",
                     "LOYALTY_UNAVAILABLE",
                 )
             ]

@@ -1,4 +1,4 @@
-"""Pricing a cart: the channel's prices in force, then the promotion engine (or none when it is down).
+"""Pricing a cart: the channel's prices in force, then the promotion engine (none when it is down).
 
 Prices always come from the channel's price list, never from the caller. A
 line that cannot be sold is left out and reported as a problem; the other
@@ -89,14 +89,17 @@ def check_request(
     problems: list[Problem] = []
     if len(lines) > MAX_LINES:
         problems.append(
-            Problem((*path, "lines"), f"at most {MAX_LINES} lines, got {len(lines)}", "TOO_MANY_LINES")
+            Problem(
+                (*path, "lines"), f"at most {MAX_LINES} lines, got {len(lines)}", "TOO_MANY_LINES"
+            )
         )
     for index, line in enumerate(lines):
         if not MIN_QUANTITY <= line.quantity <= MAX_QUANTITY:
             problems.append(
                 Problem(
                     (*path, "lines", str(index), "quantity"),
-                    f"quantity must be between {MIN_QUANTITY} and {MAX_QUANTITY}, got {line.quantity}",
+                    f"quantity must be between {MIN_QUANTITY} and {MAX_QUANTITY},"
+                    f" got {line.quantity}",
                     "INVALID_QUANTITY",
                 )
             )
@@ -182,7 +185,11 @@ def _promotion_body(
         "currency": quote.currency,
         "coupon_codes": coupons,
         "lines": [
-            {"sku": line.sku, "quantity": line.quantity, "unit_price": money_string(line.unit_price)}
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": money_string(line.unit_price),
+            }
             for line in quote.lines
         ],
     }
@@ -209,9 +216,7 @@ async def quote_cart(
     with any problem, nothing is sent to the promotion engine either.
     """
     problems = check_request(lines, coupons, path)
-    valid = [
-        line for line in lines if MIN_QUANTITY <= line.quantity <= MAX_QUANTITY
-    ][:MAX_LINES]
+    valid = [line for line in lines if MIN_QUANTITY <= line.quantity <= MAX_QUANTITY][:MAX_LINES]
     priced, unsellable = await _list_prices(scope, valid, path)
     quote = _list_quote(scope.channel.currency, priced)
     quote.problems = problems + unsellable

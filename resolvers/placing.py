@@ -35,7 +35,7 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryRequest:
-    """How the caller wants the order: ``home`` with an address, or ``click_and_collect`` at a store."""
+    """How the order reaches the shopper: ``home`` (an address), ``click_and_collect`` (a store)."""
 
     mode: str
     location_id: str | None
@@ -48,7 +48,11 @@ def check_delivery(
     """Problems of the delivery: a store for click and collect, a complete address for home."""
     if delivery.mode == "click_and_collect":
         if not delivery.location_id:
-            return [Problem((*path, "locationId"), "click and collect needs a store", "LOCATION_REQUIRED")]
+            return [
+                Problem(
+                    (*path, "locationId"), "click and collect needs a store", "LOCATION_REQUIRED"
+                )
+            ]
         if delivery.location_id not in stores:
             return [
                 Problem(
@@ -100,7 +104,13 @@ def order_input_hash(
                 "location_id": delivery.location_id,
                 "address": None
                 if address is None
-                else [address.line1, address.line2, address.city, address.postal_code, address.country],
+                else [
+                    address.line1,
+                    address.line2,
+                    address.city,
+                    address.postal_code,
+                    address.country,
+                ],
             },
         }
     )
@@ -127,7 +137,11 @@ def order_body(
         "channel": channel,
         "currency": quote.currency,
         "lines": [
-            {"sku": line.sku, "quantity": line.quantity, "unit_price": money_string(line.unit_price)}
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": money_string(line.unit_price),
+            }
             for line in quote.lines
         ],
         "delivery": wire,

@@ -105,7 +105,9 @@ def deliverer(
         except SourceRejected as exc:
             if exc.status in _LATER:
                 return Unavailable(str(exc))
-            return Rejected(exc.status, exc.error or exc.message, {"error": exc.error, "message": exc.message})
+            return Rejected(
+                exc.status, exc.error or exc.message, {"error": exc.error, "message": exc.message}
+            )
         except (SourceUnavailable, SourceResponseInvalid) as exc:
             # An answer we cannot read is asked for again: the key makes it the same answer.
             return Unavailable(str(exc))

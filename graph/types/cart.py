@@ -40,7 +40,7 @@ class CartLine:
     quantity: int = strawberry.field(description="Units.")
     unit_price: Money = strawberry.field(description="The price in force on the channel's list.")
     discount: Money = strawberry.field(description="Promotions on this line.")
-    total: Money = strawberry.field(description="Units × unit price − discount.")
+    total: Money = strawberry.field(description="Units times unit price, less the discount.")
 
     @strawberry.field(description="The variant, as this channel shows it.")
     async def variant(self, info: Info[Any, Any]) -> Variant | None:
@@ -73,14 +73,17 @@ class Cart:
         description="Points this cart would earn; null when the promotion engine is unavailable."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Lines left out (unknown sku, not sold here, no price, bad quantity), coupons refused."
+        description="Lines left out (unknown sku, not sold here, no price, bad quantity)"
+        " and coupons refused."
     )
 
 
 def user_errors(problems: list[Problem]) -> list[UserError]:
     """The payload's user errors."""
     return [
-        UserError(field=list(p.field) if p.field is not None else None, message=p.message, code=p.code)
+        UserError(
+            field=list(p.field) if p.field is not None else None, message=p.message, code=p.code
+        )
         for p in problems
     ]
 

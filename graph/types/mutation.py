@@ -34,7 +34,8 @@ class AddressInput:
 
 
 @strawberry.input(
-    description="How the order reaches the shopper: HOME needs `address`, CLICK_AND_COLLECT a store's `locationId`."
+    description="How the order reaches the shopper: HOME needs `address`,"
+    " CLICK_AND_COLLECT a store's `locationId`."
 )
 class DeliveryInput:
     """The delivery of an order."""
@@ -74,13 +75,15 @@ class PlaceOrderPayload:
     """The order placed (or held), or what the caller got wrong."""
 
     order: Order | None = strawberry.field(
-        description="The order; with a provisional id and status PENDING while the OMS is unavailable."
+        description="The order; with a provisional id and status PENDING"
+        " while the OMS is unavailable."
     )
     pending: bool = strawberry.field(
         description="Held by comptoir until the OMS is back; delivered then, exactly once."
     )
     user_errors: list[UserError] = strawberry.field(
-        description="Why no order was placed: unknown sku, bad quantity, missing address, reused key…"
+        description="Why no order was placed: unknown sku, bad quantity, missing address,"
+        " reused key…"
     )
 
 
@@ -142,7 +145,8 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Place the signed-in shopper's order; held and sent later when the OMS is unavailable."
+        description="Place the signed-in shopper's order;"
+        " held and sent later when the OMS is unavailable."
     )
     async def place_order(
         self, info: Info[GraphContext, Any], input: PlaceOrderInput, idempotency_key: str
@@ -192,4 +196,3 @@ class Mutation:
             account=LoyaltyAccount(doc=result.doc) if result.doc is not None else None,
             user_errors=user_errors(result.problems),
         )
-

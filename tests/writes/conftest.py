@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from comptoir.graph.app import create_app
 
 from comptoir.settings import SOURCE_NAMES, Settings
 from tests.conftest import Comptoir
@@ -65,7 +63,10 @@ MY_ORDERS = """
 query { me { id orders(first: 50) { edges { node { id status } } } } }
 """
 
-HOME = {"mode": "HOME", "address": {"line1": "1 rue de Rivoli", "city": "Paris", "postalCode": "75001"}}
+HOME = {
+    "mode": "HOME",
+    "address": {"line1": "1 rue de Rivoli", "city": "Paris", "postalCode": "75001"},
+}
 
 
 @dataclass
@@ -119,29 +120,19 @@ def write_sources(demo_data: Path, tmp_path: Path) -> Iterator[WriteSources]:
 
 @pytest.fixture
 def writable(
-    write_sources: WriteSources, tmp_path: Path
-) -> Iterator[Callable[..., Comptoir]]:
+    write_sources: WriteSources, tmp_path: Path, start_comptoir: Callable[..., Comptoir]
+) -> Callable[..., Comptoir]:
     """Start comptoir servers on the private sources (all sharing one data directory by default)."""
-    started: list[Comptoir] = []
 
     def start(**overrides: Any) -> Comptoir:
-        settings = Settings(
-            **{
-                "data_dir": tmp_path / "state",
-                "breaker_failures": 1000,
-                **write_sources.urls(),
-                **overrides,
-            }
-        )
-        server = ServerThread(create_app(settings)).start()
-        client = Comptoir(server, httpx.Client(base_url=server.url, timeout=30))
-        started.append(client)
-        return client
+        settings = {
+            "data_dir": tmp_path / "state",
+            "breaker_failures": 1000,
+            **write_sources.urls(),
+        }
+        return start_comptoir(Settings(**{**settings, **overrides}))
 
-    yield start
-    for running in started:
-        running.http.close()
-        running.server.stop()
+    return start
 
 
 def payload(body: dict[str, Any], name: str) -> dict[str, Any]:

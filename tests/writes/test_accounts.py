@@ -75,7 +75,9 @@ def test_crm_down_the_account_is_held_and_its_orders_reach_the_oms_with_the_crm_
     assert held["pending"] is True and ("crm", "fallback") in degraded(body)
     provisional = held["customer"]["id"]
     assert provisional.startswith("PENDING-CU-")
-    again = payload(comptoir.query(REGISTER, {"input": newcomer(), "key": "r-4"}), "registerCustomer")
+    again = payload(
+        comptoir.query(REGISTER, {"input": newcomer(), "key": "r-4"}), "registerCustomer"
+    )
     assert again["customer"]["id"] == provisional
 
     me = comptoir.query("{ me { id email } }", shopper=provisional)["data"]["me"]
@@ -114,7 +116,9 @@ def test_points_are_burned_against_the_live_balance_once_per_key(
     )
     assert redeemed["userErrors"] == []
     assert redeemed["account"]["points"] == before - 100
-    payload(comptoir.query(REDEEM, {"points": 100, "key": "p-1"}, shopper=rich), "redeemLoyaltyPoints")
+    payload(
+        comptoir.query(REDEEM, {"points": 100, "key": "p-1"}, shopper=rich), "redeemLoyaltyPoints"
+    )
     assert write_sources.points_of(rich) == before - 100
     reused = payload(
         comptoir.query(REDEEM, {"points": 5, "key": "p-1"}, shopper=rich), "redeemLoyaltyPoints"
@@ -156,7 +160,11 @@ def test_bad_points_are_user_errors_and_nothing_is_sent(
     write_sources.proxy.reset()
     for points in (0, -5):
         refused = payload(
-            comptoir.query(REDEEM, {"points": points, "key": f"bad-{points}"}, shopper=cases.CUSTOMER_RICH_POINTS),
+            comptoir.query(
+                REDEEM,
+                {"points": points, "key": f"bad-{points}"},
+                shopper=cases.CUSTOMER_RICH_POINTS,
+            ),
             "redeemLoyaltyPoints",
         )
         assert [e["code"] for e in refused["userErrors"]] == ["INVALID_POINTS"]

@@ -11,8 +11,12 @@ from tests.conftest import STORE_KEY, Comptoir
 from tests.writes.conftest import CART, WriteSources, degraded, payload
 
 
-def _cart(comptoir: Comptoir, lines: list[tuple[str, int]], coupons: list[str] | None = None, **kw: object) -> dict:
-    variables = {"input": {"lines": [{"sku": s, "quantity": q} for s, q in lines], "couponCodes": coupons}}
+def _cart(
+    comptoir: Comptoir, lines: list[tuple[str, int]], coupons: list[str] | None = None, **kw: object
+) -> dict:
+    variables = {
+        "input": {"lines": [{"sku": s, "quantity": q} for s, q in lines], "couponCodes": coupons}
+    }
     return comptoir.query(CART, variables, **kw)  # type: ignore[arg-type]
 
 
@@ -66,7 +70,7 @@ def test_a_sku_not_on_the_channel_or_without_a_price_there_is_a_user_error(
     assert [e["code"] for e in store["userErrors"]] == ["NO_PRICE"]
     assert [line["sku"] for line in store["lines"]] == [cases.SKU_FULL]
     product = comptoir.query(
-        'query { product(id: "%s") { variants { sku } } }' % cases.PRODUCT_WEB_ONLY
+        "query($id: ID!) { product(id: $id) { variants { sku } } }", {"id": cases.PRODUCT_WEB_ONLY}
     )["data"]["product"]
     sku = product["variants"][0]["sku"]
     assert sku.startswith(web_only_sku)

@@ -1,4 +1,4 @@
-"""Operating the outbox: a crash drill, refused writes kept and retried, figures in /readyz and /metrics."""
+"""Operating the outbox: a crash drill, refused writes kept and retried, /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -27,9 +27,16 @@ SHOPPER = cases.CUSTOMER_NO_ORDERS
 
 
 class ComptoirProcess:
-    """comptoir (or one of its reference sources) in a process of its own, so that a test can SIGKILL it."""
+    """comptoir (or a reference source) in a process of its own, so that a test can SIGKILL it."""
 
-    COMPTOIR = ("-m", "uvicorn", "--factory", "comptoir.graph.app:create_app", "--log-level", "warning")
+    COMPTOIR = (
+        "-m",
+        "uvicorn",
+        "--factory",
+        "comptoir.graph.app:create_app",
+        "--log-level",
+        "warning",
+    )
 
     def __init__(
         self, env: dict[str, str], args: tuple[str, ...] = COMPTOIR, probe: str = "/healthz"
@@ -42,7 +49,7 @@ class ComptoirProcess:
 
     def start(self) -> ComptoirProcess:
         command = [sys.executable, *self.args, "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env={**os.environ, **self.env})
+        self.process = subprocess.Popen(command, env={**os.environ, **self.env})  # noqa: S603
         wait_for(self._up, timeout_s=30)
         return self
 
@@ -77,7 +84,7 @@ def oms_process(write_sources: WriteSources) -> Iterator[ComptoirProcess]:
 def processes(
     write_sources: WriteSources, oms_process: ComptoirProcess, tmp_path: Path
 ) -> Iterator[Callable[[], ComptoirProcess]]:
-    """Start comptoir processes on the private sources (the OMS a process of its own), sharing one data directory."""
+    """comptoir processes on the private sources (the OMS apart), sharing one data directory."""
     started: list[ComptoirProcess] = []
     env = {f"COMPTOIR_{k.upper()}": v for k, v in write_sources.urls().items()}
     env |= {
@@ -179,7 +186,10 @@ def test_the_outbox_commands_explain_a_missing_outbox_and_bad_arguments(
 
 
 def test_an_order_for_click_and_collect_needs_a_store(writable: Callable[..., Comptoir]) -> None:
-    order = {"lines": [{"sku": cases.SKU_FULL, "quantity": 1}], "delivery": {"mode": "CLICK_AND_COLLECT"}}
+    order = {
+        "lines": [{"sku": cases.SKU_FULL, "quantity": 1}],
+        "delivery": {"mode": "CLICK_AND_COLLECT"},
+    }
     refused = payload(
         writable().query(PLACE_ORDER, {"input": order, "key": "cc"}, shopper=SHOPPER), "placeOrder"
     )

@@ -28,7 +28,9 @@ def order_input(quantity: int = 1, **extra: Any) -> dict[str, Any]:
     return {"lines": [{"sku": cases.SKU_FULL, "quantity": quantity}], "delivery": HOME, **extra}
 
 
-def place(comptoir: Comptoir, key: str, order: dict[str, Any] | None = None, shopper: str = SHOPPER) -> dict[str, Any]:
+def place(
+    comptoir: Comptoir, key: str, order: dict[str, Any] | None = None, shopper: str = SHOPPER
+) -> dict[str, Any]:
     """The whole response of a placeOrder."""
     return comptoir.query(
         PLACE_ORDER, {"input": order or order_input(), "key": key}, shopper=shopper
@@ -50,7 +52,11 @@ def test_an_order_reaches_the_oms_at_once_with_our_prices(
     comptoir = writable()
     lines = [{"sku": cases.SKU_FULL, "quantity": 2}]
     cart = payload(
-        comptoir.query(CART, {"input": {"lines": lines, "couponCodes": [cases.COUPON_PERCENT]}}, shopper=SHOPPER),
+        comptoir.query(
+            CART,
+            {"input": {"lines": lines, "couponCodes": [cases.COUPON_PERCENT]}},
+            shopper=SHOPPER,
+        ),
         "cart",
     )
     body = place(comptoir, "k-1", order_input(quantity=2, couponCodes=[cases.COUPON_PERCENT]))
@@ -146,7 +152,13 @@ def test_bad_input_gives_user_errors_and_nothing_is_held_or_sent(
             "delivery": {"mode": "CLICK_AND_COLLECT", "locationId": "L-WH-LYON"},
         },
     ]
-    expected = ["INVALID_QUANTITY", "UNKNOWN_SKU", "EMPTY_ORDER", "ADDRESS_REQUIRED", "UNKNOWN_LOCATION"]
+    expected = [
+        "INVALID_QUANTITY",
+        "UNKNOWN_SKU",
+        "EMPTY_ORDER",
+        "ADDRESS_REQUIRED",
+        "UNKNOWN_LOCATION",
+    ]
     proxy.reset()
     for n, (order, code) in enumerate(zip(bad_orders, expected, strict=True)):
         refused = payload(place(comptoir, f"bad-{n}", order), "placeOrder")
@@ -185,10 +197,13 @@ def test_another_shopper_cannot_read_a_pending_order(
     write_sources.proxy.fault("oms").down = True
     provisional = payload(place(comptoir, "mine"), "placeOrder")["order"]["id"]
     query = "query($id: ID!) { order(id: $id) { id } }"
-    assert comptoir.query(query, {"id": provisional}, shopper=cases.CUSTOMER_OMNICHANNEL)["data"] == {
-        "order": None
-    }
-    assert comptoir.query(query, {"id": provisional}, shopper=SHOPPER)["data"]["order"]["id"] == provisional
+    assert comptoir.query(query, {"id": provisional}, shopper=cases.CUSTOMER_OMNICHANNEL)[
+        "data"
+    ] == {"order": None}
+    assert (
+        comptoir.query(query, {"id": provisional}, shopper=SHOPPER)["data"]["order"]["id"]
+        == provisional
+    )
 
 
 def test_two_processes_sharing_the_data_directory_deliver_a_write_once(
