@@ -8,6 +8,7 @@ import strawberry
 from comptoir.graph.extensions import CachedParser, ResponseContext, ShapeErrors
 from comptoir.graph.types.mutation import Mutation
 from comptoir.graph.types.query import Query
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -29,7 +30,10 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
     The depth and alias rules are built once, so that a validated document can
     be cached: the same query text is parsed and validated once, not per request.
     """
-    limits = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
+    limits: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_depth, None),
+        alias_rule(settings.max_aliases),
+    ]
     return strawberry.federation.Schema(
         query=Query,
         mutation=Mutation,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from comptoir.resolvers.catalog import fill_whole
 from comptoir.resolvers.checkout import LineRequest, Problem, check_request, quote_cart
@@ -25,6 +25,7 @@ from comptoir.resolvers.placing import (
 )
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.crm.client import redeem_points
+from comptoir.sources.crm.models import CustomerDoc
 from comptoir.sources.errors import SourceError, SourceRejected
 from comptoir.sources.outbox import IdempotencyConflict, OutboxWrite, WriteStatus, request_hash
 from comptoir.sources.registry import ChangeEvent, SourceSet
@@ -145,10 +146,10 @@ def _settled(ws: WriteScope, kind: WriteKind, submitted: Submitted) -> Outcome |
     return None
 
 
-def provisional_customer(write: OutboxWrite) -> dict[str, Any]:
+def provisional_customer(write: OutboxWrite) -> CustomerDoc:
     """A held account as a CRM-shaped customer under its provisional id."""
     body = write.body
-    return {
+    doc: dict[str, Any] = {
         "id": write.id,
         "email": body["email"],
         "first_name": body.get("first_name"),
@@ -156,6 +157,7 @@ def provisional_customer(write: OutboxWrite) -> dict[str, Any]:
         "phone": body.get("phone"),
         "identities": [],
     }
+    return cast(CustomerDoc, doc)
 
 
 async def register(ws: WriteScope, reg: Registration, key: str) -> Outcome:
@@ -180,7 +182,7 @@ async def _submit(
     key: str,
     body: dict[str, Any],
     digest: str,
-    held_doc: Callable[[OutboxWrite], dict[str, Any]],
+    held_doc: Callable[[OutboxWrite], Any],
     *,
     subject: str | None = None,
     depends_on: str | None = None,

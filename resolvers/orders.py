@@ -28,7 +28,7 @@ async def customer_orders(
     after: str | None,
     held: Sequence[OrderView] = (),
 ) -> Page[OrderView]:
-    """One page of the customer's orders, newest first: ``held`` (pending, newest) lead the first page.
+    """One page of the customer's orders, newest first; ``held`` ones (pending) lead the first page.
 
     A held order's cursor stands before the OMS's newest order, so the next
     page goes on with the OMS's list. With the OMS unavailable, the first page

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from comptoir.resolvers.checkout import LineRequest, Problem, Quote
 from comptoir.resolvers.pricing import money_string
+from comptoir.sources.oms.models import OrderDoc
 from comptoir.sources.outbox import OutboxWrite, request_hash
 
 ESTIMATED_VAT_RATE = Decimal("0.20")
@@ -154,7 +155,7 @@ def order_body(
     return body
 
 
-def pending_order(write: OutboxWrite, customer_id: str | None = None) -> dict[str, Any]:
+def pending_order(write: OutboxWrite, customer_id: str | None = None) -> OrderDoc:
     """The order as comptoir holds it: an OMS-shaped document under the provisional id."""
     body = write.body
     lines = []
@@ -176,7 +177,7 @@ def pending_order(write: OutboxWrite, customer_id: str | None = None) -> dict[st
     grand = subtotal - discount
     tax = grand - grand / (1 + ESTIMATED_VAT_RATE)
     delivery = body["delivery"]
-    return {
+    doc: dict[str, Any] = {
         "id": write.id,
         "customer_id": customer_id or body["customer_id"],
         "channel": body["channel"],
@@ -200,3 +201,4 @@ def pending_order(write: OutboxWrite, customer_id: str | None = None) -> dict[st
         "shipments": [],
         "returns": [],
     }
+    return cast(OrderDoc, doc)

@@ -13,8 +13,8 @@ from comptoir.graph.types.order import Order
 from comptoir.resolvers.access import may_read_customer
 from comptoir.resolvers.accounts import provisional_customer
 from comptoir.resolvers.orders import OrderView, customer_orders
-from comptoir.resolvers.placing import pending_order
 from comptoir.resolvers.paging import InvalidPageRequest
+from comptoir.resolvers.placing import pending_order
 from comptoir.sources.crm.models import CustomerDoc
 from comptoir.sources.errors import SourceError
 from comptoir.sources.outbox import WriteStatus
@@ -149,7 +149,7 @@ async def load_customer(info: Info[Any, Any], customer_id: str) -> Customer | No
         if write is None or write.status is not WriteStatus.PENDING:
             return None
         scope.loaders.report.add(CUSTOMER.source, "fallback")
-        return Customer(doc=provisional_customer(write))  # type: ignore[arg-type]
+        return Customer(doc=provisional_customer(write))
     try:
         doc = await scope.loaders.customer_by_id.load(customer_id)
     except SourceError as exc:
@@ -158,7 +158,7 @@ async def load_customer(info: Info[Any, Any], customer_id: str) -> Customer | No
 
 
 async def load_order(info: Info[Any, Any], order_id: str) -> Order | None:
-    """An order its owner or a staff channel asks for; ``None`` for anyone else (existence is not revealed)."""
+    """An order for its owner or a staff channel; ``None`` for anyone else (not revealed)."""
     from comptoir.resolvers.orders import find_order
 
     scope = scope_of(info)
@@ -172,7 +172,7 @@ async def load_order(info: Info[Any, Any], order_id: str) -> Order | None:
             if not may_read_customer(scope, owner):
                 return None
             scope.loaders.report.add(ORDER.source, "fallback")
-            return Order(doc=pending_order(write, owner), pending=True)  # type: ignore[arg-type]
+            return Order(doc=pending_order(write, owner), pending=True)
         order_id = write.remote_id or order_id
     try:
         found = await find_order(scope, order_id)

@@ -1,4 +1,4 @@
-"""Orders from every channel, as the OMS has them (or as comptoir holds them until the OMS is back)."""
+"""Orders from every channel, as the OMS has them or as comptoir holds them until it is back."""
 
 from __future__ import annotations
 
@@ -115,9 +115,7 @@ def shipment_of(doc: ShipmentDoc) -> Shipment:
         status=doc["status"],
         carrier=doc.get("carrier"),
         tracking_number=doc.get("tracking_number"),
-        from_location_id=strawberry.ID(doc["from_location_id"])
-        if doc.get("from_location_id")
-        else None,
+        from_location_id=strawberry.ID(origin) if (origin := doc.get("from_location_id")) else None,
         shipped_at=_time(doc.get("shipped_at")),
         delivered_at=_time(doc.get("delivered_at")),
     )
@@ -171,7 +169,7 @@ class Order:
 
     @strawberry.field(description="The store of a store order or of a click-and-collect pick-up.")
     def location_id(self) -> strawberry.ID | None:
-        delivery = self.doc.get("delivery") or {}
+        delivery: dict[str, Any] = dict(self.doc.get("delivery") or {})
         location = delivery.get("location_id") or self.doc.get("location_id")
         return strawberry.ID(location) if location else None
 
