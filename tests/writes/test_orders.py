@@ -220,3 +220,15 @@ def test_two_processes_sharing_the_data_directory_deliver_a_write_once(
     quantities = sorted(o["lines"][0]["quantity"] for o in write_sources.orders_of(SHOPPER))
     assert quantities == [1, 2, 3, 4, 5, 6]
     assert write_sources.proxy.reached("oms", "/orders") <= 6 + 2  # at most a retried probe or two
+
+
+def test_with_the_promotion_engine_down_an_order_is_placed_at_list_prices(
+    writable: Callable[..., Comptoir], write_sources: WriteSources
+) -> None:
+    write_sources.proxy.fault("promo").down = True
+    body = place(writable(), "no-promo", order_input(couponCodes=[cases.COUPON_PERCENT]))
+    placed = payload(body, "placeOrder")
+    assert placed["pending"] is False and placed["userErrors"] == []
+    assert ("promo", "fallback") in degraded(body)
+    held = write_sources.orders_of(SHOPPER)[0]
+    assert held["totals"]["discount"] == "0.00" and held["totals"]["grand_total"] == "129.90"
