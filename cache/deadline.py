@@ -4,10 +4,18 @@
 in the loop. When the loop is busy (many requests executing), an answer that
 arrived well before the deadline can sit unread until the loop comes round,
 and then the deadline fires in the same turn: the answer is thrown away and
-the store is blamed for the loop's delay. :func:`within` lets the callbacks
-already ready in that turn (the read of an answer that has arrived) run first,
-and only then cancels; a store that has not answered is still cut off at the
-deadline, one loop turn later.
+the store is blamed for the loop's delay. A busy loop also delays the
+sending of the command itself. :func:`within` therefore
+
+- lets the callbacks already ready when the deadline comes up (the read of an
+  answer that has arrived) run before it cancels, and
+- when that one loop turn itself took longer than :data:`BUSY_TURN_S` (the
+  loop, not the store, is slow), waits another ``seconds``, at most
+  :data:`MAX_EXTENSIONS` times.
+
+A store that does not answer while the loop is idle is cut off at the
+deadline, one loop turn later; whatever the load, an operation never waits
+more than ``(1 + MAX_EXTENSIONS) * seconds`` plus a loop turn.
 """
 
 from __future__ import annotations
@@ -18,6 +26,12 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+BUSY_TURN_S = 0.01
+"""A loop turn longer than this means other work, not the store, holds the answer back."""
+
+MAX_EXTENSIONS = 3
+"""How many times a busy loop may extend a deadline."""
+
 
 async def within(seconds: float, operation: Awaitable[T]) -> T:
     """``await operation``, or :class:`TimeoutError` when no answer was in by ``seconds``."""
@@ -27,20 +41,29 @@ async def within(seconds: float, operation: Awaitable[T]) -> T:
         raise RuntimeError("within() must run in a task")
     cancelling = task.cancelling()
     fired = False
-    grace: asyncio.Handle | None = None
+    extensions = 0
+    pending: asyncio.Handle
 
     def fire() -> None:
         nonlocal fired
         fired = True
         task.cancel()
 
-    def expire() -> None:
-        nonlocal grace
-        # Scheduled behind whatever is ready now: a task woken by an answer
-        # read in this turn resumes (and finishes) before it is cancelled.
-        grace = loop.call_soon(fire)
+    def judge(came_up_at: float) -> None:
+        nonlocal extensions, pending
+        if loop.time() - came_up_at > BUSY_TURN_S and extensions < MAX_EXTENSIONS:
+            extensions += 1
+            pending = loop.call_later(seconds, expire)
+        else:
+            fire()
 
-    timer = loop.call_later(seconds, expire)
+    def expire() -> None:
+        nonlocal pending
+        # Scheduled behind whatever is ready now: a task woken by an answer
+        # read in this turn resumes (and finishes) before it is judged.
+        pending = loop.call_soon(judge, loop.time())
+
+    pending = loop.call_later(seconds, expire)
     try:
         result = await operation
     except asyncio.CancelledError as exc:
@@ -52,6 +75,4 @@ async def within(seconds: float, operation: Awaitable[T]) -> T:
             task.uncancel()
         return result
     finally:
-        timer.cancel()
-        if grace is not None:
-            grace.cancel()
+        pending.cancel()

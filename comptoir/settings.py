@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     source_max_concurrency: int = Field(32, description="Bulkhead: requests in flight per source.")
     redis_url: str | None = None
     redis_timeout_s: float = Field(
-        0.05, description="Timeout of one Redis operation; past it, a miss."
+        0.05,
+        description="Timeout of Redis's answer to one operation (extended, at most 3 times,"
+        " while the event loop itself is busy); past it, a miss.",
     )
     redis_breaker_reset_s: float = Field(
         5.0, description="Seconds Redis is skipped after it failed."

@@ -1,4 +1,4 @@
-"""The Redis timeout is on Redis's answer: a busy event loop that reads an answer late is no outage."""
+"""The Redis timeout is on its answer: a busy event loop that reads an answer late is no outage."""
 
 from __future__ import annotations
 
@@ -44,6 +44,28 @@ async def test_an_answer_in_before_the_deadline_is_used_when_the_loop_reads_it_l
 
     assert await asked == b"ok"
     writer.close()
+
+
+async def test_a_busy_loop_extends_the_deadline(
+    sockets: tuple[socket.socket, socket.socket],
+) -> None:
+    client, store = sockets
+    reader, writer = await asyncio.open_connection(sock=client)
+    hogging = True
+
+    async def hog() -> None:
+        while hogging:
+            busy_loop(0.02)  # every loop turn takes 20 ms
+            await asyncio.sleep(0)
+
+    hog_task = asyncio.ensure_future(hog())
+    asyncio.get_running_loop().call_later(0.08, store.send, b"ok")  # after the first deadline
+    try:
+        assert await within(0.05, reader.readexactly(2)) == b"ok"
+    finally:
+        hogging = False
+        await hog_task
+        writer.close()
 
 
 async def test_no_answer_is_a_timeout_and_leaves_the_task_uncancelled(
