@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from comptoir.graph.execution import LeanExecutionContext
 from comptoir.graph.extensions import CachedParser, ResponseContext, ShapeErrors
 from comptoir.graph.types.mutation import Mutation
 from comptoir.graph.types.query import Query
@@ -38,6 +39,7 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=LeanExecutionContext,
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(CachedParser, maxsize=DOCUMENT_CACHE_SIZE),
