@@ -13,13 +13,7 @@ import httpx
 from comptoir.cache.factory import build_cache
 from comptoir.cache.policy import FreshnessPolicy
 from comptoir.graph.hooks import receive_hook
-from comptoir.graph.ops import (
-    healthz,
-    metrics,
-    outbox_readiness,
-    readyz,
-    record_outbox_metrics,
-)
+from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema
 from comptoir.graph.state import AppState
 from comptoir.graph.view import GraphQLGate, GraphQLView
@@ -169,8 +163,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 cache=cache,
                 writes=desk,
             )
-            state.extra["outbox_stats"] = lambda: outbox_readiness(desk.store.stats())
-            state.extra["outbox_metrics"] = lambda: record_outbox_metrics(desk.store.stats())
             app.state.comptoir = state
             view = GraphQLView(state, schema=build_schema(settings), graphql_ide="graphiql")
             app.state.graphql = GraphQLGate(state, view)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from comptoir.graph.state import AppState
+from comptoir.sources.outbox import OutboxStats
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-
-from comptoir.sources.outbox import OutboxStats
 
 from comptoir.metrics import (
     BREAKER_STATE,
@@ -46,9 +45,7 @@ def readiness(state: AppState) -> dict[str, Any]:
         "sources": sources,
         "cache": cache,
     }
-    outbox = state.extra.get("outbox_stats")
-    if callable(outbox):
-        body["outbox"] = outbox()
+    body["outbox"] = outbox_readiness(state.writes.store.stats())
     return body
 
 
@@ -80,7 +77,5 @@ async def metrics(request: Request) -> Response:
     for name, client in state.sources.clients.items():
         BREAKER_STATE.labels(name).set(_STATE_VALUE[client.breaker.state])
     CACHE_UP.labels(state.cache.name).set(1 if state.cache.status() == "up" else 0)
-    refresh = state.extra.get("outbox_metrics")
-    if callable(refresh):
-        refresh()
+    record_outbox_metrics(state.writes.store.stats())
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

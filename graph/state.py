@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from comptoir.cache.backend import CacheBackend
 from comptoir.sources.registry import SourceSet
@@ -25,7 +24,6 @@ class AppState:
     cache: CacheBackend
     writes: WriteDesk
     """The durable outbox of writes (orders, accounts) and its dispatcher."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def shopper_of(self, token_subject: str | None) -> str | None:
         """The customer a shopper token names: a held account's CRM id once it is created."""

@@ -130,20 +130,26 @@ def _refusal_problem(kind: WriteKind, error: str, message: str) -> Problem:
     return Problem(None, f"the {kind.source} refused it: {message or error}", code)
 
 
-def _settled(ws: WriteScope, kind: WriteKind, submitted: Submitted) -> Outcome | None:
-    """A refused or failed write as problems; ``None`` when it is held or delivered."""
-    if submitted.write is None:
+def _answer(
+    ws: WriteScope,
+    kind: WriteKind,
+    submitted: Submitted,
+    held_doc: Callable[[OutboxWrite], Any],
+) -> Outcome:
+    """A submitted write's answer: the source's document, the held one, or the problems."""
+    write = submitted.write
+    if write is None:
         refusal = submitted.refusal
         error = refusal.error if refusal else "refused"
         detail = refusal.result if refusal and isinstance(refusal.result, dict) else {}
         return Outcome(problems=[_refusal_problem(kind, error, str(detail.get("message") or ""))])
-    write = submitted.write
     if write.status is WriteStatus.FAILED:
         error = write.last_error or "refused"
         return Outcome(problems=[_refusal_problem(kind, error, error)])
-    if write.status is WriteStatus.PENDING:
-        ws.request.loaders.report.add(kind.source, "fallback")
-    return None
+    if write.status is WriteStatus.DELIVERED:
+        return Outcome(doc=write.result)
+    ws.request.loaders.report.add(kind.source, "fallback")
+    return Outcome(doc=held_doc(write), pending=True)
 
 
 def provisional_customer(write: OutboxWrite) -> CustomerDoc:
@@ -194,14 +200,7 @@ async def _submit(
         )
     except IdempotencyConflict:
         return Outcome(problems=[_reused()])
-    settled = _settled(ws, kind, submitted)
-    if settled is not None:
-        return settled
-    write = submitted.write
-    assert write is not None  # _settled answered every refusal
-    if write.status is WriteStatus.DELIVERED:
-        return Outcome(doc=write.result)
-    return Outcome(doc=held_doc(write), pending=True)
+    return _answer(ws, kind, submitted, held_doc)
 
 
 async def _stores(scope: RequestScope) -> set[str]:
@@ -213,18 +212,15 @@ async def _stores(scope: RequestScope) -> set[str]:
 
 
 async def held_order(ws: WriteScope, write: OutboxWrite) -> Outcome:
-    """An order held under a key: the OMS's order once delivered, else the pending one."""
+    """An order held under a key: the OMS's order as it is now once delivered, else as held."""
+    outcome = _answer(ws, ORDER, Submitted(write), pending_order)
     if write.status is WriteStatus.DELIVERED and write.remote_id:
         try:
             live = await ws.request.loaders.order_by_id.load(write.remote_id)
         except SourceError:
             live = None
-        return Outcome(doc=live or write.result)
-    if write.status is WriteStatus.FAILED:
-        error = write.last_error or "refused"
-        return Outcome(problems=[_refusal_problem(ORDER, error, error)])
-    ws.request.loaders.report.add(ORDER.source, "fallback")
-    return Outcome(doc=pending_order(write), pending=True)
+        outcome.doc = live or outcome.doc
+    return outcome
 
 
 async def _held_under_key(ws: WriteScope, shopper: str, key: str) -> OutboxWrite | None:
