@@ -23,7 +23,6 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +39,8 @@ from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.auth import ShopperTokens  # noqa: E402
 from comptoir.settings import SOURCE_NAMES  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
-from tests.support.servers import ServerThread, free_port  # noqa: E402
+from tests.support.processes import ComptoirProcess  # noqa: E402
+from tests.support.servers import ServerThread  # noqa: E402
 
 SECRET = "bench-secret-bench-secret-bench-secret-0123"  # noqa: S105 (a bench token)
 SHOPPERS = ["CU-100002", "CU-100003", "CU-100004", "CU-100005"]
@@ -71,31 +71,11 @@ def _oms_orders(data: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0])
 
 
-class Comptoir:
+def _comptoir(proxy: FaultProxy, state: Path) -> ComptoirProcess:
     """comptoir in its own uvicorn process, every source behind the proxy."""
-
-    def __init__(self, proxy: FaultProxy, state: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
-        env.update({f"COMPTOIR_{n.upper()}_URL": proxy.url(n) for n in SOURCE_NAMES})
-        env.update({"COMPTOIR_DATA_DIR": str(state), "COMPTOIR_JWT_SECRET": SECRET})
-        env.pop("COMPTOIR_REDIS_URL", None)
-        command = [sys.executable, "-m", "uvicorn", "--factory", "comptoir.graph.app:create_app"]
-        self.proc = subprocess.Popen(  # noqa: S603
-            [*command, "--port", str(self.port), "--log-level", "error"], env=env
-        )
-        for _ in range(300):
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("comptoir did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
+    env = {f"COMPTOIR_{n.upper()}_URL": proxy.url(n) for n in SOURCE_NAMES}
+    env |= {"COMPTOIR_DATA_DIR": str(state), "COMPTOIR_JWT_SECRET": SECRET}
+    return ComptoirProcess(env).start()
 
 
 async def _place_many(url: str, count: int, concurrency: int, tag: str) -> list[float]:
@@ -134,7 +114,7 @@ def _report(label: str, latencies: list[float], elapsed: float) -> None:
 
 
 def _held_then_back(
-    comptoir: Comptoir,
+    comptoir: ComptoirProcess,
     proxy: FaultProxy,
     data: Path,
     held: int,
@@ -182,7 +162,8 @@ def main() -> None:
         shutil.copytree(source, data)
         with ServerThread(build_reference_app(data, {})) as server:
             proxy = FaultProxy(server.url).start()
-            comptoir = Comptoir(proxy, work / "state")
+            os.environ.pop("COMPTOIR_REDIS_URL", None)  # the in-process cache
+            comptoir = _comptoir(proxy, work / "state")
             try:
                 print(f"placeOrder (CPUs: {os.cpu_count()})")
                 for concurrency in (1, 8):
@@ -198,7 +179,7 @@ def main() -> None:
                 for tag, reads in (("quiet", False), ("busy", True)):
                     _held_then_back(comptoir, proxy, data, args.held, tag, reads, args.down_s)
             finally:
-                comptoir.stop()
+                comptoir.kill()
                 proxy.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)

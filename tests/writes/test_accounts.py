@@ -8,6 +8,7 @@ from typing import Any
 from comptoir.sources.reference import cases
 
 from tests.conftest import Comptoir
+from tests.support.processes import wait_for
 from tests.writes.conftest import (
     HOME,
     PLACE_ORDER,
@@ -17,7 +18,6 @@ from tests.writes.conftest import (
     degraded,
     payload,
 )
-from tests.writes.test_orders import wait_for
 
 
 def newcomer(email: str = "nina.roux@example.com") -> dict[str, Any]:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,56 +15,11 @@ from comptoir.auth import ShopperTokens
 from comptoir.cli import app as cli
 from comptoir.settings import DEMO_JWT_SECRET
 from tests.conftest import WEB_KEY, Comptoir
-from tests.support.servers import free_port
+from tests.support.processes import ComptoirProcess, wait_for
 from tests.writes.conftest import PLACE_ORDER, WriteSources, payload
-from tests.writes.test_orders import order_input, place, wait_for
+from tests.writes.test_orders import order_input, place
 
 SHOPPER = cases.CUSTOMER_NO_ORDERS
-
-
-class ComptoirProcess:
-    """comptoir (or a reference source) in a process of its own, so that a test can SIGKILL it."""
-
-    COMPTOIR = (
-        "-m",
-        "uvicorn",
-        "--factory",
-        "comptoir.graph.app:create_app",
-        "--log-level",
-        "warning",
-    )
-
-    def __init__(
-        self, env: dict[str, str], args: tuple[str, ...] = COMPTOIR, probe: str = "/healthz"
-    ) -> None:
-        self.port = free_port()
-        self.env = env
-        self.args = args
-        self.probe = probe
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> ComptoirProcess:
-        command = [sys.executable, *self.args, "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env={**os.environ, **self.env})  # noqa: S603
-        wait_for(self._up, timeout_s=30)
-        return self
-
-    def _up(self) -> bool:
-        assert self.process is not None and self.process.poll() is None, "the process exited"
-        try:
-            httpx.get(f"{self.url}{self.probe}", timeout=1)
-        except httpx.TransportError:
-            return False
-        return True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -183,14 +134,3 @@ def test_the_outbox_commands_explain_a_missing_outbox_and_bad_arguments(
     assert missing.exit_code == 1 and "no outbox" in missing.output
     assert runner.invoke(cli, ["outbox", "retry"]).exit_code == 2
     assert runner.invoke(cli, ["outbox", "list", "--status", "lost"]).exit_code == 2
-
-
-def test_an_order_for_click_and_collect_needs_a_store(writable: Callable[..., Comptoir]) -> None:
-    order = {
-        "lines": [{"sku": cases.SKU_FULL, "quantity": 1}],
-        "delivery": {"mode": "CLICK_AND_COLLECT"},
-    }
-    refused = payload(
-        writable().query(PLACE_ORDER, {"input": order, "key": "cc"}, shopper=SHOPPER), "placeOrder"
-    )
-    assert [e["code"] for e in refused["userErrors"]] == ["LOCATION_REQUIRED"]

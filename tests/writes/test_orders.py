@@ -10,6 +10,7 @@ from typing import Any
 from comptoir.sources.reference import cases
 
 from tests.conftest import Comptoir
+from tests.support.processes import wait_for
 from tests.writes.conftest import (
     CART,
     HOME,
@@ -35,15 +36,6 @@ def place(
     return comptoir.query(
         PLACE_ORDER, {"input": order or order_input(), "key": key}, shopper=shopper
     )
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 15.0) -> float:
-    """Seconds until ``condition`` held; fails after ``timeout_s``."""
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < timeout_s, "condition not met in time"
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 def test_an_order_reaches_the_oms_at_once_with_our_prices(
@@ -232,3 +224,14 @@ def test_with_the_promotion_engine_down_an_order_is_placed_at_list_prices(
     assert ("promo", "fallback") in degraded(body)
     held = write_sources.orders_of(SHOPPER)[0]
     assert held["totals"]["discount"] == "0.00" and held["totals"]["grand_total"] == "129.90"
+
+
+def test_an_order_for_click_and_collect_needs_a_store(writable: Callable[..., Comptoir]) -> None:
+    order = {
+        "lines": [{"sku": cases.SKU_FULL, "quantity": 1}],
+        "delivery": {"mode": "CLICK_AND_COLLECT"},
+    }
+    refused = payload(
+        writable().query(PLACE_ORDER, {"input": order, "key": "cc"}, shopper=SHOPPER), "placeOrder"
+    )
+    assert [e["code"] for e in refused["userErrors"]] == ["LOCATION_REQUIRED"]
