@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TypedDict, Unpack
 
 from comptoir.cache.backend import CacheBackend
+from comptoir.cache.bus import LocalBus
 from comptoir.cache.memory import MemoryCache
 from comptoir.cache.redis import RedisCache
+from comptoir.cache.redis_bus import RedisBus
+from comptoir.cache.tiered import TieredCache
+from comptoir.cache.workers import WorkerCache
 
 
 class RedisOptions(TypedDict, total=False):
@@ -20,14 +26,39 @@ class RedisOptions(TypedDict, total=False):
     clock: Callable[[], float]
 
 
-def build_cache(
-    redis_url: str | None, *, memory_max_entries: int, **redis_options: Unpack[RedisOptions]
-) -> CacheBackend:
-    """A :class:`RedisCache` on ``redis_url`` if one is set, else a :class:`MemoryCache`.
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    """How big the in-process tier in front of Redis is, and how long it keeps an entry."""
 
-    ``memory_max_entries`` bounds the memory backend only; ``redis_options``
-    apply to the Redis backend only.
+    entries: int = 20_000
+    ttl_s: float = 2.0
+
+
+def build_cache(
+    redis_url: str | None,
+    *,
+    memory_max_entries: int,
+    tiers: Tiers | None = None,
+    workers_dir: Path | None = None,
+    **redis_options: Unpack[RedisOptions],
+) -> CacheBackend:
+    """The cache of this process.
+
+    With ``redis_url``: Redis behind a bounded in-process tier (``tiers``),
+    invalidations shared over Redis pub/sub. Without: the in-process cache
+    bounded by ``memory_max_entries``; when this process is one worker of
+    several (``workers_dir``, the folder of their sockets), invalidations are
+    shared with the other workers.
     """
     if redis_url:
-        return RedisCache(redis_url, **redis_options)
-    return MemoryCache(max_entries=memory_max_entries)
+        tiers = tiers or Tiers()
+        return TieredCache(
+            RedisCache(redis_url, **redis_options),
+            MemoryCache(max_entries=max(1, tiers.entries)),
+            RedisBus(redis_url),
+            local_ttl_s=tiers.ttl_s,
+        )
+    memory = MemoryCache(max_entries=memory_max_entries)
+    if workers_dir is not None:
+        return WorkerCache(memory, LocalBus(workers_dir))
+    return memory

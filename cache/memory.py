@@ -8,13 +8,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from comptoir.cache.backend import CacheStatus
+from comptoir.cache.backend import CacheStatus, Tags, tags_of
 from comptoir.cache.entry import CacheEntry
 from comptoir.cache.locks import LocalLocks
 
-# One stored entry: the entry, the clock time it expires at, and the tag it
-# belongs to. A plain tuple because the warm path unpacks one per key.
-_Slot = tuple[CacheEntry, float, str | None]
+# One stored entry: the entry, the clock time it expires at, and the tags it
+# depends on. A plain tuple because the warm path unpacks one per key.
+_Slot = tuple[CacheEntry, float, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,24 @@ class MemoryCache:
         """How many (tag, key) links the tag index holds; for tests and diagnostics."""
         return sum(len(members) for members in self._tagged.values())
 
+    async def start(self) -> None:
+        """Nothing runs in the background."""
+
+    def get(self, key: str) -> CacheEntry | None:
+        """The entry of ``key``, or ``None``; without awaiting (the hit path of cached answers)."""
+        slot = self._slots.get(key)
+        if slot is None:
+            self._misses += 1
+            return None
+        if slot[1] <= self._clock():
+            self._remove(key, slot)
+            self._expirations += 1
+            self._misses += 1
+            return None
+        self._slots.move_to_end(key)
+        self._hits += 1
+        return slot[0]
+
     async def get_many(self, keys: Sequence[str]) -> list[CacheEntry | None]:
         """The entries of ``keys``, in order; ``None`` for a miss or an expired entry."""
         slots = self._slots
@@ -107,7 +125,7 @@ class MemoryCache:
         self,
         entries: Mapping[str, CacheEntry],
         ttl_s: float,
-        tags: Mapping[str, str] | None = None,
+        tags: Tags | None = None,
     ) -> None:
         """Store ``entries`` until ``ttl_s`` from now; a non-positive ``ttl_s`` stores nothing."""
         if ttl_s <= 0:
@@ -116,27 +134,32 @@ class MemoryCache:
         tagged = self._tagged
         expires_at = self._clock() + ttl_s
         for key, entry in entries.items():
-            tag = tags.get(key) if tags else None
+            entry_tags = tags_of(tags, key)
             old = slots.get(key)
-            if old is not None and old[2] is not None and old[2] != tag:
-                self._untag(key, old[2])
-            slots[key] = (entry, expires_at, tag)
+            if old is not None and old[2]:
+                for tag in old[2]:
+                    self._untag(key, tag)
+            slots[key] = (entry, expires_at, entry_tags)
             slots.move_to_end(key)
-            if tag is not None:
+            for tag in entry_tags:
                 tagged.setdefault(tag, set()).add(key)
         overflow = len(slots) - self._max_entries
         for _ in range(overflow):
             key, slot = slots.popitem(last=False)
-            if slot[2] is not None:
-                self._untag(key, slot[2])
+            for tag in slot[2]:
+                self._untag(key, tag)
         if overflow > 0:
             self._evictions += overflow
 
     async def invalidate(self, keys: Sequence[str]) -> int:
         """Delete ``keys`` and the entries tagged with them; the number of live entries deleted."""
+        return len(self.drop(keys))
+
+    def drop(self, keys: Sequence[str]) -> list[str]:
+        """Delete ``keys`` and the entries tagged with them; the keys of live entries deleted."""
         slots = self._slots
         now = self._clock()
-        deleted = 0
+        deleted: list[str] = []
         for key in keys:
             targets = [key]
             members = self._tagged.pop(key, None)
@@ -148,8 +171,13 @@ class MemoryCache:
                     continue
                 self._remove(target, slot)
                 if slot[1] > now:
-                    deleted += 1
+                    deleted.append(target)
         return deleted
+
+    def clear(self) -> None:
+        """Drop every entry (locks stay)."""
+        self._slots.clear()
+        self._tagged.clear()
 
     async def try_lock(self, name: str, ttl_s: float) -> bool:
         """Take ``name`` for ``ttl_s`` seconds; ``False`` while it is held and unexpired."""
@@ -167,8 +195,8 @@ class MemoryCache:
 
     def _remove(self, key: str, slot: _Slot) -> None:
         del self._slots[key]
-        if slot[2] is not None:
-            self._untag(key, slot[2])
+        for tag in slot[2]:
+            self._untag(key, tag)
 
     def _untag(self, key: str, tag: str) -> None:
         members = self._tagged.get(tag)

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
-from comptoir.cache.backend import CacheStatus
+from comptoir.cache.backend import CacheStatus, Tags, tags_of
 from comptoir.cache.breaker import BreakerState, CircuitBreaker
+from comptoir.cache.codec import Unencodable, decode, encode
 from comptoir.cache.deadline import within
 from comptoir.cache.entry import CacheEntry
 from comptoir.cache.locks import LocalLocks
@@ -45,16 +45,21 @@ LOCK_SUFFIX: Final = "#lock"
 HEALTH_CHECK_INTERVAL_S: Final = 30
 
 # For each key: the members of its tag set, the key itself and the tag set
-# go, in one round trip. DEL's return counts each entry once, however many
-# of the invalidated keys it is reached from.
+# go, in one round trip. The keys actually deleted come back (each once,
+# however many of the invalidated keys it is reached from), so that other
+# processes can drop the same entries from their in-process tier.
 _INVALIDATE_LUA: Final = """
-local deleted = 0
+local deleted = {}
 for _, key in ipairs(KEYS) do
   local tag_set = key .. ARGV[1]
   for _, member in ipairs(redis.call('SMEMBERS', tag_set)) do
-    deleted = deleted + redis.call('DEL', member)
+    if redis.call('DEL', member) == 1 then
+      deleted[#deleted + 1] = member
+    end
   end
-  deleted = deleted + redis.call('DEL', key)
+  if redis.call('DEL', key) == 1 then
+    deleted[#deleted + 1] = key
+  end
   redis.call('DEL', tag_set)
 end
 return deleted
@@ -68,8 +73,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 T = TypeVar("T")
 
@@ -110,8 +113,8 @@ class RedisCacheStats:
 class RedisCache:
     """A :class:`~comptoir.cache.backend.CacheBackend` on Redis; when Redis is down, misses.
 
-    Values are stored as a compact JSON envelope ``{"v": value, "t":
-    fetched_at, "m": max_age}``; what cannot be decoded is a miss. A tag's
+    Values are stored as :mod:`comptoir.cache.codec` writes them; what cannot
+    be decoded is a miss. A tag's
     keys are kept in the Redis set ``<tag key>#tags``, which lives as long as
     its longest-lived entry (``PEXPIRE NX`` then ``GT``: Redis 7.0 or later).
     Locks are ``<name>#lock`` keys holding this object's random token.
@@ -199,6 +202,13 @@ class RedisCache:
             consecutive_failures=self._breaker.consecutive_failures,
         )
 
+    async def start(self) -> None:
+        """Nothing runs in the background (connections open on first use)."""
+
+    def get(self, key: str) -> CacheEntry | None:
+        """``None``: nothing is held in this process (the in-process tier does that)."""
+        return None
+
     async def ping(self) -> bool:
         """Whether Redis answers a ``PING`` now (subject to the breaker, so it can be the probe)."""
         answer = await self._call(self._client.ping)
@@ -219,7 +229,7 @@ class RedisCache:
             if raw is None:
                 found.append(None)
                 continue
-            entry = _decode(raw)
+            entry = decode(raw)
             if entry is None:
                 malformed += 1
             else:
@@ -238,7 +248,7 @@ class RedisCache:
         self,
         entries: Mapping[str, CacheEntry],
         ttl_s: float,
-        tags: Mapping[str, str] | None = None,
+        tags: Tags | None = None,
     ) -> None:
         """Store ``entries`` for ``ttl_s`` seconds in one pipeline; dropped when Redis is down.
 
@@ -248,19 +258,18 @@ class RedisCache:
             return
         # Redis counts in whole milliseconds and refuses 0.
         ttl_ms = max(1, round(ttl_s * 1000))
-        payloads: list[tuple[str, str]] = []
+        payloads: list[tuple[str, bytes]] = []
         tagged: dict[str, list[str]] = {}
         for key, entry in entries.items():
             try:
-                payload = _encode({"v": entry.value, "t": entry.fetched_at, "m": entry.max_age})
-            except (TypeError, ValueError) as exc:
+                payload = encode(entry)
+            except Unencodable as exc:
                 # Not JSON: a bug in the caller, but never a failed request.
                 self._unencodable += 1
                 self._report_once("cache entry %s is not JSON-encodable, not stored: %s", key, exc)
                 continue
             payloads.append((key, payload))
-            tag = tags.get(key) if tags else None
-            if tag is not None:
+            for tag in tags_of(tags, key):
                 tagged.setdefault(tag, []).append(key)
         if not payloads:
             return
@@ -282,12 +291,19 @@ class RedisCache:
 
     async def invalidate(self, keys: Sequence[str]) -> int:
         """Delete ``keys`` and their tagged entries in one script call; 0 when Redis is down."""
+        deleted = await self.drop(keys)
+        return 0 if deleted is None else len(deleted)
+
+    async def drop(self, keys: Sequence[str]) -> list[str] | None:
+        """Delete ``keys`` and their tagged entries; the keys deleted (``None``: Redis down)."""
         if not keys:
-            return 0
+            return []
         deleted = await self._call(
             lambda: self._invalidate_script(keys=list(keys), args=[TAG_SUFFIX])
         )
-        return 0 if deleted is _DOWN else int(deleted)
+        if deleted is _DOWN:
+            return None
+        return [k.decode() if isinstance(k, bytes) else str(k) for k in deleted]
 
     async def try_lock(self, name: str, ttl_s: float) -> bool:
         """``SET <name>#lock token NX PX``; when Redis is down, a lock of this process instead."""
@@ -372,29 +388,6 @@ class RedisCache:
         if self._last_failed:
             self._last_failed = False
             log.info("Redis cache at %s reachable again", self._where)
-
-
-def _decode(raw: Any) -> CacheEntry | None:
-    """The entry in a payload, or ``None`` if it is not a well-formed envelope."""
-    try:
-        doc = json.loads(raw)
-    except (TypeError, ValueError):  # ValueError covers bad JSON and bad UTF-8
-        return None
-    if type(doc) is not dict:
-        return None
-    try:
-        value = doc["v"]
-        fetched_at = doc["t"]
-        max_age = doc["m"]
-    except KeyError:
-        return None
-    if not _is_number(fetched_at) or not _is_number(max_age):
-        return None
-    return CacheEntry(value, float(fetched_at), float(max_age))
-
-
-def _is_number(value: object) -> bool:
-    return type(value) is float or type(value) is int
 
 
 def _redact(url: str) -> str:

@@ -88,3 +88,22 @@ OUTBOX_FAILED = Gauge(
     "Writes their source rejected, kept for an operator.",
     registry=REGISTRY,
 )
+CACHE_WRITES = Counter(
+    "comptoir_cache_write_behind",
+    "Entries written to the shared cache after the answer, by outcome (written, dropped, failed).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+CACHE_TIER = Counter(
+    "comptoir_cache_tier_lookups",
+    "Lookups of the in-process tier in front of Redis, by result (local, remote, miss).",
+    ["result"],
+    registry=REGISTRY,
+)
+ANSWERS = Counter(
+    "comptoir_response_cache",
+    "Answers to public operations by how they were served (hit, not_modified, miss, stored,"
+    " not_stored, stale_served).",
+    ["result"],
+    registry=REGISTRY,
+)

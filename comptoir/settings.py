@@ -47,6 +47,25 @@ class Settings(BaseSettings):
         5.0, description="Seconds Redis is skipped after it failed."
     )
     cache_memory_entries: int = Field(200_000, description="Bound of the in-process cache.")
+    cache_local_entries: int = Field(
+        20_000, description="Bound of the in-process tier in front of Redis (entries and answers)."
+    )
+    cache_local_ttl_s: float = Field(
+        2.0,
+        description="Longest time the in-process tier in front of Redis keeps an entry before"
+        " asking Redis again: the bound on a missed invalidation message. 0 turns the tier off.",
+    )
+    response_cache: bool = Field(
+        True, description="Store whole answers of public operations (`COMPTOIR_RESPONSE_CACHE`)."
+    )
+    response_cache_max_age_s: float = Field(
+        300.0, description="Longest freshness of a stored answer, whatever it read."
+    )
+    workers_dir: Path | None = Field(
+        None,
+        description="Set by `comptoir serve --workers N` without Redis: the folder where the"
+        " workers' invalidation sockets live.",
+    )
     cache_stale_window_s: float = Field(
         24 * 3600.0,
         description="How long past freshness a value may be served when its source fails.",

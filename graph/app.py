@@ -10,13 +10,17 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
-from comptoir.cache.factory import build_cache
+from comptoir.cache.backend import CacheBackend
+from comptoir.cache.factory import Tiers, build_cache
 from comptoir.cache.policy import FreshnessPolicy
+from comptoir.graph.answers import PRIVATE_ROOTS, AnswerCache
+from comptoir.graph.documents import DocumentCache
+from comptoir.graph.endpoint import GraphQLEndpoint
 from comptoir.graph.hooks import receive_hook
 from comptoir.graph.ops import healthz, metrics, readyz
-from comptoir.graph.schema import build_schema
+from comptoir.graph.schema import build_schema, limit_rules, schema_version
 from comptoir.graph.state import AppState
-from comptoir.graph.view import GraphQLGate, GraphQLView
+from comptoir.graph.view import GraphQLView
 from comptoir.sources.breaker import CircuitBreaker
 from comptoir.sources.http import SourceClient
 from comptoir.sources.outbox import OutboxDispatcher, OutboxStore, OutboxWrite
@@ -105,6 +109,34 @@ async def _purge_delivered(store: OutboxStore, retention_s: float) -> None:
         await asyncio.sleep(OUTBOX_PURGE_EVERY_S)
 
 
+def _endpoint(state: AppState, cache: CacheBackend) -> GraphQLEndpoint:
+    """``/graphql``: the schema, its document cache, the response cache, GraphiQL."""
+    settings = state.settings
+    schema = build_schema()
+    answers = None
+    if settings.response_cache:
+        answers = AnswerCache(
+            cache,
+            FreshnessPolicy(settings.cache_stale_window_s),
+            schema_version=schema_version(schema),
+            max_fresh_s=settings.response_cache_max_age_s,
+        )
+    view = GraphQLView(state, schema=schema, graphql_ide="graphiql")
+    return GraphQLEndpoint(
+        state,
+        schema._schema,
+        DocumentCache(
+            schema._schema,
+            extra_rules=limit_rules(settings),
+            max_tokens=settings.max_tokens,
+            private_roots=PRIVATE_ROOTS,
+        ),
+        answers,
+        execution_context_class=schema.execution_context_class,
+        ide=view.ide,
+    )
+
+
 class _GraphQLEndpoint:
     """Hands `/graphql` to the gate built in the lifespan."""
 
@@ -142,10 +174,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             cache = build_cache(
                 settings.redis_url,
                 memory_max_entries=settings.cache_memory_entries,
+                tiers=Tiers(settings.cache_local_entries, settings.cache_local_ttl_s),
+                workers_dir=settings.workers_dir,
                 op_timeout_s=settings.redis_timeout_s,
                 breaker_reset_s=settings.redis_breaker_reset_s,
             )
             stack.push_async_callback(cache.close)
+            await cache.start()
             swr = [c.strip() for c in settings.cache_swr_collections.split(",") if c.strip()]
             sources = SourceSet(
                 clients,
@@ -164,8 +199,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 writes=desk,
             )
             app.state.comptoir = state
-            view = GraphQLView(state, schema=build_schema(settings), graphql_ide="graphiql")
-            app.state.graphql = GraphQLGate(state, view)
+            app.state.graphql = _endpoint(state, cache)
             yield
 
     routes = [

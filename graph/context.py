@@ -9,6 +9,8 @@ from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.degraded import DegradedReport
 from strawberry.types import Info
 
+from comptoir.channels import ChannelConfig
+
 if TYPE_CHECKING:
     from comptoir.graph.state import AppState
 
@@ -24,18 +26,20 @@ class GraphContext:
 
     def extensions(self) -> dict[str, Any]:
         """``extensions.context`` (and ``extensions.degraded`` when something was missing)."""
-        channel = self.scope.channel
-        extensions: dict[str, Any] = {
-            "context": {
-                "channel": channel.code,
-                "locale": self.locale,
-                "currency": channel.currency,
-                "priceList": channel.price_list,
-            }
-        }
+        extensions: dict[str, Any] = {"context": applied_context(self.scope.channel, self.locale)}
         if self.report:
             extensions["degraded"] = self.report.entries()
         return extensions
+
+
+def applied_context(channel: ChannelConfig, locale: str) -> dict[str, str]:
+    """The context a response echoes in ``extensions.context``."""
+    return {
+        "channel": channel.code,
+        "locale": locale,
+        "currency": channel.currency,
+        "priceList": channel.price_list,
+    }
 
 
 def scope_of(info: Info[GraphContext, Any]) -> RequestScope:

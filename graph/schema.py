@@ -1,56 +1,46 @@
-"""The schema: an Apollo Federation v2 subgraph, with limits, document caches and error shaping."""
+"""The schema: an Apollo Federation v2 subgraph, and the limits documents are checked against."""
 
 from __future__ import annotations
 
-from functools import partial
+import hashlib
+from importlib.metadata import PackageNotFoundError, version
 
 import strawberry
 from comptoir.graph.execution import LeanExecutionContext
-from comptoir.graph.extensions import CachedParser, ResponseContext, ShapeErrors
 from comptoir.graph.types.mutation import Mutation
 from comptoir.graph.types.query import Query
 from graphql.validation import ASTValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ValidationCache,
-)
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from comptoir.settings import Settings
 
-DOCUMENT_CACHE_SIZE = 256
-"""Distinct query texts whose parsed and validated document is kept (LRU)."""
 
-
-def build_schema(settings: Settings) -> strawberry.federation.Schema:
-    """The GraphQL schema with the limits of ``settings``.
-
-    The depth and alias rules are built once, so that a validated document can
-    be cached: the same query text is parsed and validated once, not per request.
-    """
-    limits: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_depth, None),
-        alias_rule(settings.max_aliases),
-    ]
+def build_schema() -> strawberry.federation.Schema:
+    """The GraphQL schema (its types, resolvers and execution context)."""
     return strawberry.federation.Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=LeanExecutionContext,
-        extensions=[
-            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-            partial(CachedParser, maxsize=DOCUMENT_CACHE_SIZE),
-            partial(AddValidationRules, limits),
-            partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-            ResponseContext,
-            partial(ShapeErrors, suggestions=settings.dev),
-        ],
     )
 
 
-def printed_schema(settings: Settings | None = None) -> str:
+def limit_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The depth and alias limits of ``settings``, as validation rules (built once)."""
+    return [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
+
+
+def schema_version(schema: strawberry.federation.Schema) -> str:
+    """A digest of the printed schema and of comptoir's version, part of every answer's key."""
+    try:
+        release = version("comptoir")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        release = "0"
+    return hashlib.sha256(f"{release}\n{schema.as_str()}".encode()).hexdigest()[:16]
+
+
+def printed_schema() -> str:
     """The SDL of the schema, as committed in ``schema.graphql``."""
-    return build_schema(settings or Settings()).as_str() + "\n"
+    return build_schema().as_str() + "\n"

@@ -49,6 +49,7 @@ class CollectionSpec:
 class _Outcome:
     value: Any = None
     error: SourceError | None = None
+    fresh_until: float = 0.0
 
 
 class CachedCollection:
@@ -81,17 +82,21 @@ class CachedCollection:
 
     async def load_many(self, ids: Sequence[str], report: DegradedReport) -> list[Any]:
         """The value of each id (``None`` when unknown), or the :class:`SourceError` that kept it."""
-        entries = await self._cache.get_many([self.key(i) for i in ids])
+        keys = [self.key(i) for i in ids]
+        entries = await self._cache.get_many(keys)
         now = self._clock()
         results: list[Any] = [None] * len(ids)
         wanted: dict[str, CacheEntry | None] = {}
         to_revalidate: list[str] = []
         hits = 0
+        provenance = report.provenance
         for index, (item_id, entry) in enumerate(zip(ids, entries, strict=True)):
             state = Freshness.GONE if entry is None else self._policy.state(entry, now)
             if state is Freshness.FRESH:
                 results[index] = entry.value  # type: ignore[union-attr]  # FRESH implies an entry
                 hits += 1
+                if provenance is not None:
+                    provenance.saw(keys[index], entry.fetched_at + entry.max_age)  # type: ignore[union-attr]
             elif state is Freshness.STALE and self.spec.stale_while_revalidate:
                 results[index] = entry.value  # type: ignore[union-attr]
                 to_revalidate.append(item_id)
@@ -108,7 +113,10 @@ class CachedCollection:
             outcomes = await self._fetch_coalesced(list(wanted))
             for index, item_id in enumerate(ids):
                 if item_id in wanted:
-                    results[index] = self._settle(outcomes[item_id], wanted[item_id], report)
+                    outcome = outcomes[item_id]
+                    results[index] = self._settle(outcome, wanted[item_id], report)
+                    if provenance is not None and outcome.error is None:
+                        provenance.saw(keys[index], outcome.fresh_until)
         return results
 
     def _settle(self, outcome: _Outcome, stale: CacheEntry | None, report: DegradedReport) -> Any:
@@ -158,8 +166,10 @@ class CachedCollection:
             values, max_age = await self._fetch(ids)
         except SourceError as error:
             return {item_id: _Outcome(error=error) for item_id in ids}
+        fetched_at = self._clock()
+        age = self.spec.default_max_age_s if max_age is None else max_age
         await self.prime({item_id: values.get(item_id) for item_id in ids}, max_age)
-        return {item_id: _Outcome(values.get(item_id)) for item_id in ids}
+        return {item_id: _Outcome(values.get(item_id), None, fetched_at + age) for item_id in ids}
 
     async def prime(self, values: Mapping[str, Any], max_age: float | None) -> None:
         """Write values fetched by another call (a list page's items) into this collection's entries."""

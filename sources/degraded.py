@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 DegradedMode = Literal["stale", "fallback", "unavailable"]
 
 
-class DegradedReport:
-    """Collected per request by loaders and resolvers; echoed in ``extensions.degraded``."""
+class Provenance:
+    """What an answer was made of: every cache key it read, and until when all of it is fresh.
 
-    __slots__ = ("_entries",)
+    Recorded for answers that may be stored whole (public operations), so
+    that a stored answer is tagged with every entry it read and is never
+    fresh past the shortest-lived of them.
+    """
+
+    __slots__ = ("fresh_until", "keys")
 
     def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.fresh_until = math.inf
+
+    def saw(self, key: str, fresh_until: float) -> None:
+        """The answer read ``key``, fresh until ``fresh_until`` (a Unix time)."""
+        self.keys.add(key)
+        if fresh_until < self.fresh_until:
+            self.fresh_until = fresh_until
+
+    def changes_at(self, when: float) -> None:
+        """What the answer shows changes at ``when`` (a price's validity ends, say)."""
+        if when < self.fresh_until:
+            self.fresh_until = when
+
+
+class DegradedReport:
+    """Collected per request by loaders and resolvers; echoed in ``extensions.degraded``.
+
+    ``provenance`` is set for a request whose answer may be stored whole;
+    loaders then record in it what they read.
+    """
+
+    __slots__ = ("_entries", "provenance")
+
+    def __init__(self, provenance: Provenance | None = None) -> None:
         self._entries: dict[tuple[str, DegradedMode], None] = {}
+        self.provenance = provenance
 
     def add(self, source: str, mode: DegradedMode) -> None:
         """Record that ``source`` answered in ``mode`` for this request (once per pair)."""

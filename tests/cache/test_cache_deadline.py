@@ -101,9 +101,7 @@ async def test_a_cancellation_from_outside_stays_a_cancellation() -> None:
 async def test_redis_answering_while_the_loop_is_busy_is_not_counted_as_down(
     own_redis_server: RedisServer, clock: FakeClock
 ) -> None:
-    rcache = RedisCache(
-        own_redis_server.url, op_timeout_s=0.05, connect_timeout_s=1.0, clock=clock
-    )
+    rcache = RedisCache(own_redis_server.url, op_timeout_s=0.05, connect_timeout_s=1.0, clock=clock)
     try:
         await rcache.set_many({"k": E}, ttl_s=60)
         own_redis_server.pause()

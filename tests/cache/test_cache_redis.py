@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,7 @@ from comptoir.cache.entry import CacheEntry
 from comptoir.cache.factory import build_cache
 from comptoir.cache.memory import MemoryCache
 from comptoir.cache.redis import RedisCache
+from comptoir.cache.tiered import TieredCache
 
 from tests.cache.conftest import RELAXED_TIMEOUT_S
 from tests.cache.fakes import FakeClock
@@ -41,7 +43,7 @@ async def rcache(
     await cache.close()
 
 
-async def test_stores_a_compact_json_envelope(
+async def test_stores_a_binary_header_then_compact_json(
     rcache: RedisCache, redis_raw: aioredis.Redis
 ) -> None:
     await rcache.set_many({"k": CacheEntry({"a": [1, "é"]}, T0 + 0.5, 300.0)}, ttl_s=60)
@@ -49,9 +51,20 @@ async def test_stores_a_compact_json_envelope(
     raw = await redis_raw.get("k")
 
     assert raw is not None
-    assert json.loads(raw) == {"v": {"a": [1, "é"]}, "t": T0 + 0.5, "m": 300.0}
-    assert b" " not in raw
+    assert struct.unpack_from("<BddB", raw) == (1, T0 + 0.5, 300.0, 0)
+    assert json.loads(raw[18:]) == {"a": [1, "é"]}
+    assert b" " not in raw[18:]
     assert 59_000 < await redis_raw.pttl("k") <= 60_000
+
+
+async def test_bytes_are_stored_as_they_are(rcache: RedisCache, redis_raw: aioredis.Redis) -> None:
+    body = b'{"data":{"product":null}}'
+    await rcache.set_many({"answer": CacheEntry(body, T0, 30.0)}, ttl_s=60)
+
+    raw = await redis_raw.get("answer")
+
+    assert raw is not None and raw.endswith(body) and len(raw) == 18 + len(body)
+    assert await rcache.get_many(["answer"]) == [CacheEntry(body, T0, 30.0)]
 
 
 async def test_each_operation_is_one_call_and_one_mget(
@@ -107,6 +120,11 @@ async def test_invalidate_removes_the_tag_set(
         b'{"v": 1, "t": "yesterday", "m": 60}',
         b'{"v": 1, "t": 1.0, "m": null}',
         b'{"t": 1.0, "m": 60}',
+        struct.pack("<BddB", 2, T0, 60.0, 0) + b"1",  # a version this code does not know
+        struct.pack("<BddB", 1, T0, 60.0, 7) + b"1",  # an unknown kind of payload
+        struct.pack("<BddB", 1, T0, float("nan"), 0) + b"1",
+        struct.pack("<BddB", 1, T0, 60.0, 0) + b"{not json",
+        struct.pack("<Bd", 1, T0),  # a truncated header
     ],
 )
 async def test_a_malformed_payload_is_a_miss(
@@ -185,10 +203,13 @@ async def test_ping(rcache: RedisCache) -> None:
     assert await rcache.ping()
 
 
-async def test_factory_picks_redis_when_a_url_is_set(redis_server: RedisServer) -> None:
+async def test_factory_puts_an_in_process_tier_in_front_of_redis(
+    redis_server: RedisServer,
+) -> None:
     cache = build_cache(redis_server.url, memory_max_entries=10, op_timeout_s=RELAXED_TIMEOUT_S)
     try:
-        assert isinstance(cache, RedisCache)
+        assert isinstance(cache, TieredCache)
+        assert isinstance(cache.remote, RedisCache)
         assert cache.name == "redis"
         assert await cache.get_many(["absent"]) == [None]
     finally:

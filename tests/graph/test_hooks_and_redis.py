@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+import redis as redis_client
+from comptoir.cache.keys import item_key
 from comptoir.graph.hooks import signature_of
 from comptoir.sources.reference import cases
 
@@ -35,12 +37,25 @@ def _event(*skus: str) -> bytes:
     return json.dumps({"events": [{"collection": "prices", "ids": list(skus)}]}).encode()
 
 
+def _wait_until_in_redis(redis: RedisServer, key: str) -> None:
+    """Entries reach Redis just after the answer (write-behind): wait for one."""
+    client = redis_client.Redis.from_url(redis.url)
+    try:
+        deadline = time.monotonic() + 10
+        while not client.exists(key):
+            assert time.monotonic() < deadline, f"{key} never reached Redis"
+            time.sleep(0.01)
+    finally:
+        client.close()
+
+
 def test_signed_event_invalidates_in_every_process_sharing_redis(
     start_comptoir: Callable[..., Comptoir], reference: ReferenceSources, redis: RedisServer
 ) -> None:
     first = start_comptoir(redis_url=redis.url, erp_hook_secret=SECRET)
     second = start_comptoir(redis_url=redis.url, erp_hook_secret=SECRET)
     first.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
+    _wait_until_in_redis(redis, item_key("erp", "prices", cases.SKU_FULL))
     reference.counter.reset()
     second.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
     assert reference.counter.total() == 0, "the second process reads what the first cached"
@@ -84,7 +99,10 @@ def test_hooks_without_a_secret_are_refused(comptoir: Comptoir) -> None:
 def test_redis_killed_mid_run_then_back(
     start_comptoir: Callable[..., Comptoir], reference: ReferenceSources, redis: RedisServer
 ) -> None:
-    comptoir = start_comptoir(redis_url=redis.url, redis_breaker_reset_s=0.5)
+    local_ttl_s = 0.3
+    comptoir = start_comptoir(
+        redis_url=redis.url, redis_breaker_reset_s=0.5, cache_local_ttl_s=local_ttl_s
+    )
     expected = comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})["data"]
     redis.kill()
     for _ in range(3):
@@ -94,12 +112,14 @@ def test_redis_killed_mid_run_then_back(
     redis.start()
     deadline = time.monotonic() + 20
     while True:  # the first queries after the breaker's reset write the cache again
-        comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
-        reference.counter.reset()
-        body = comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
-        if reference.counter.total() == 0:
+        assert comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})["data"] == expected
+        if comptoir.http.get("/readyz").json()["cache"]["status"] == "up":
             break
         assert time.monotonic() < deadline, "Redis was not used again after it came back"
-        time.sleep(0.2)
+        time.sleep(0.1)
+    _wait_until_in_redis(redis, item_key("erp", "prices", cases.SKU_FULL))
+    time.sleep(local_ttl_s * 2)  # the in-process tier has forgotten: what answers now is Redis
+    reference.counter.reset()
+    body = comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
+    assert reference.counter.total() == 0, "warm answers come from Redis again"
     assert body["data"] == expected
-    assert comptoir.http.get("/readyz").json()["cache"]["status"] == "up"

@@ -7,8 +7,6 @@ from pathlib import Path
 from comptoir.graph.schema import build_schema, printed_schema
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 
-from comptoir.settings import Settings
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,7 +16,7 @@ def test_schema_graphql_matches_the_code() -> None:
 
 
 def test_every_type_and_field_has_a_description() -> None:
-    schema = build_schema(Settings())._schema
+    schema = build_schema()._schema
     missing = []
     for name, gql_type in schema.type_map.items():
         if name.startswith("_") or "__" in name:  # introspection and federation's own types

@@ -1,0 +1,154 @@
+"""Parsing and validating each distinct document once, and what comptoir needs to know of it.
+
+A :class:`PreparedDocument` is the parsed and validated document (or its
+errors), and for each of its operations whether it is a query, a mutation,
+and whether its answer is **public**: it reads nothing of a shopper, so the
+whole answer may be stored and served to anyone on the same channel
+(``SCHEMA.md``, "Caching seen from outside").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.validation import ASTValidationRule
+
+MAX_CACHED_TEXT: Final = 64 * 1024
+"""Longer documents are parsed every time rather than kept (a bound on what the cache holds)."""
+
+NESTED_TOO_DEEP: Final = "Document is nested too deeply to be parsed."
+
+
+@dataclass(frozen=True, slots=True)
+class OperationInfo:
+    """One operation of a document: its name, kind, and whether its answer is public."""
+
+    name: str | None
+    kind: OperationType
+    public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """A document parsed and validated once: its AST, or why it cannot run."""
+
+    text_hash: str
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    operations: tuple[OperationInfo, ...] = field(default=())
+
+    def operation(self, name: str | None) -> OperationInfo | GraphQLError:
+        """The operation a request names (or the only one), or the error that says why not."""
+        if name is None:
+            if len(self.operations) == 1:
+                return self.operations[0]
+            return GraphQLError(
+                "Must provide operation name if query contains multiple operations."
+            )
+        for operation in self.operations:
+            if operation.name == name:
+                return operation
+        return GraphQLError(f"Unknown operation named '{name}'.")
+
+
+def _root_fields(
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> Iterator[str]:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection.name.value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _root_fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:
+                seen.add(name)
+                yield from _root_fields(fragment.selection_set, fragments, seen)
+
+
+def classify(document: DocumentNode, private_roots: Collection[str]) -> tuple[OperationInfo, ...]:
+    """Every operation of ``document``; a query is public unless it selects a private root field."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    found = []
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        kind = definition.operation
+        public = kind is OperationType.QUERY and not any(
+            name in private_roots
+            for name in _root_fields(definition.selection_set, fragments, set())
+        )
+        name = definition.name.value if definition.name else None
+        found.append(OperationInfo(name, kind, public))
+    return tuple(found)
+
+
+class DocumentCache:
+    """Parses and validates documents against one schema, keeping the last ``maxsize`` (LRU)."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        extra_rules: Sequence[type[ASTValidationRule]] = (),
+        max_tokens: int,
+        private_roots: Collection[str],
+        maxsize: int = 256,
+    ) -> None:
+        self._schema = schema
+        self._rules = (*specified_rules, *extra_rules)
+        self._max_tokens = max_tokens
+        self._private_roots = frozenset(private_roots)
+        self._maxsize = maxsize
+        self._documents: OrderedDict[str, PreparedDocument] = OrderedDict()
+
+    def get(self, text: str) -> PreparedDocument:
+        """The prepared document of ``text``, parsed and validated on first sight."""
+        documents = self._documents
+        prepared = documents.get(text)
+        if prepared is not None:
+            documents.move_to_end(text)
+            return prepared
+        prepared = self._prepare(text)
+        if len(text) <= MAX_CACHED_TEXT:
+            documents[text] = prepared
+            if len(documents) > self._maxsize:
+                documents.popitem(last=False)
+        return prepared
+
+    def _prepare(self, text: str) -> PreparedDocument:
+        text_hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        try:
+            document = parse(text, max_tokens=self._max_tokens)
+            errors = validate(self._schema, document, self._rules)
+        except GraphQLError as error:
+            return PreparedDocument(text_hash, None, (error,))
+        except RecursionError:
+            return PreparedDocument(text_hash, None, (GraphQLError(NESTED_TOO_DEEP),))
+        if errors:
+            return PreparedDocument(text_hash, None, tuple(errors))
+        return PreparedDocument(text_hash, document, (), classify(document, self._private_roots))

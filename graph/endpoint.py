@@ -1,0 +1,417 @@
+"""`/graphql`: from the HTTP request to the answer, with the response cache in front of execution.
+
+The path of a request, as plain ASGI (no framework layer on the way):
+
+1. the gate: the body's size, the channel key (``401``), the shopper token
+   (``401``), then the GraphQL-over-HTTP request itself (``400``/``405``/``415``);
+2. the prepared document (parsed and validated once per distinct text);
+3. for a public operation, the stored answer when it is fresh (``304`` on a
+   matching ``If-None-Match``) — no execution, no JSON encoding;
+4. execution, shared by concurrent identical public requests; a public answer
+   without errors and not degraded is stored; a stored answer past its
+   freshness is served, marked stale, when executing again fails on a source.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+import orjson
+from comptoir.cache.policy import Freshness
+from comptoir.graph.answers import AnswerCache, StoredAnswer
+from comptoir.graph.context import GraphContext, applied_context
+from comptoir.graph.documents import DocumentCache, OperationInfo, PreparedDocument
+from comptoir.graph.requests import BadRequest, GraphQLRequest, from_body, from_params
+from comptoir.graph.shaping import shape_errors
+from comptoir.graph.state import AppState
+from comptoir.resolvers.scope import RequestScope
+from comptoir.sources.degraded import DegradedReport, Provenance
+from comptoir.sources.registry import Loaders
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType, execute
+from graphql.execution.executor import Executor
+from starlette.types import Receive, Scope, Send
+from strawberry.execution import optimized_is_awaitable
+
+from comptoir.auth import InvalidShopperToken
+from comptoir.channels import ChannelConfig
+from comptoir.metrics import ANSWERS, GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+
+JSON: Final = (b"content-type", b"application/json")
+PRIVATE: Final = (b"cache-control", b"private, no-store")
+NO_STORE: Final = (b"cache-control", b"no-store")
+VARY: Final = (b"vary", b"X-Channel-Key")
+
+_OUTCOME = {
+    name: GRAPHQL_REQUESTS.labels(name) for name in ("ok", "errors", "degraded", "rejected")
+}
+_ANSWER = {
+    name: ANSWERS.labels(name)
+    for name in ("hit", "not_modified", "miss", "stored", "not_stored", "stale_served")
+}
+
+Ide = Callable[[Scope, Receive, Send], Awaitable[None]]
+"""Serves GraphiQL to a browser's ``GET /graphql``."""
+
+
+class Rejected(Exception):
+    """A request refused before any GraphQL work: its status, code and message."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = list(headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Executed:
+    """One execution's answer: the body as sent, and what the response cache needs to know."""
+
+    body: bytes
+    errors: bool
+    degraded: list[dict[str, str]]
+    failed_sources: tuple[str, ...]
+    provenance: Provenance | None
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return dict(scope["headers"])
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error_body(code: str, message: str) -> bytes:
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == b"*":
+        return True
+    for candidate in if_none_match.split(b","):
+        candidate = candidate.strip()
+        if candidate.startswith(b"W/"):
+            candidate = candidate[2:]  # If-None-Match compares weakly (RFC 9110, 13.1.2)
+        if candidate == etag:
+            return True
+    return False
+
+
+class GraphQLEndpoint:
+    """The ASGI app of ``/graphql``."""
+
+    def __init__(
+        self,
+        state: AppState,
+        schema: GraphQLSchema,
+        documents: DocumentCache,
+        answers: AnswerCache | None,
+        *,
+        execution_context_class: type[Executor],
+        ide: Ide,
+    ) -> None:
+        self.state = state
+        self.schema = schema
+        self.documents = documents
+        self.answers = answers
+        self.execution_context_class = execution_context_class
+        self.ide = ide
+        self._max_body = state.settings.max_body_bytes
+        self._suggestions = state.settings.dev
+        self._inflight: dict[str, asyncio.Future[Executed]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request on ``/graphql``."""
+        headers = _headers(scope)
+        if scope["method"] == "GET" and self._wants_ide(scope, headers):
+            await self.ide(scope, receive, send)
+            return
+        started = time.perf_counter()
+        try:
+            channel, shopper_id = self._identify(headers)
+            request = await self._read(scope, receive, headers)
+        except (Rejected, BadRequest) as exc:
+            _OUTCOME["rejected"].inc()
+            status = exc.status
+            headers_out = [JSON, PRIVATE, *getattr(exc, "headers", [])]
+            await _send(send, status, _error_body(exc.code, exc.message), headers_out)
+            return
+        await self._answer(scope, send, headers, request, channel, shopper_id)
+        GRAPHQL_LATENCY.observe(time.perf_counter() - started)
+
+    @staticmethod
+    def _wants_ide(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        return b"query=" not in scope.get("query_string", b"") and b"text/html" in headers.get(
+            b"accept", b""
+        )
+
+    def _identify(self, headers: dict[bytes, bytes]) -> tuple[ChannelConfig, str | None]:
+        raw_key = headers.get(b"x-channel-key")
+        channel = self.state.channels.by_key(raw_key.decode("latin-1") if raw_key else None)
+        if channel is None:
+            raise Rejected(401, "UNAUTHENTICATED", "missing or unknown X-Channel-Key")
+        authorization = headers.get(b"authorization")
+        if not authorization:
+            return channel, None
+        scheme, _, token = authorization.decode("latin-1").partition(" ")
+        challenge = ((b"www-authenticate", b"Bearer"),)
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Rejected(
+                401, "UNAUTHENTICATED", "Authorization must be `Bearer <token>`", challenge
+            )
+        try:
+            return channel, self.state.tokens.verify(token.strip())
+        except InvalidShopperToken as exc:
+            raise Rejected(
+                401, "UNAUTHENTICATED", f"invalid shopper token: {exc}", challenge
+            ) from None
+
+    async def _read(
+        self, scope: Scope, receive: Receive, headers: dict[bytes, bytes]
+    ) -> GraphQLRequest:
+        if scope["method"] == "GET":
+            query_string = scope.get("query_string", b"").decode("latin-1")
+            try:
+                params = dict(parse_qsl(query_string, keep_blank_values=True, errors="strict"))
+            except UnicodeDecodeError:
+                raise BadRequest("the query string is not UTF-8") from None
+            return from_params(params)
+        declared = headers.get(b"content-length")
+        limit = self._max_body
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise Rejected(413, "REQUEST_TOO_LARGE", f"request body over {limit} bytes")
+        content_type = headers.get(b"content-type", b"application/json").split(b";")[0].strip()
+        if content_type not in (b"application/json", b"application/graphql-response+json"):
+            raise Rejected(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the request as `Content-Type: application/json`",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise Rejected(413, "REQUEST_TOO_LARGE", f"request body over {limit} bytes")
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return from_body(b"".join(chunks))
+
+    async def _answer(
+        self,
+        scope: Scope,
+        send: Send,
+        headers: dict[bytes, bytes],
+        request: GraphQLRequest,
+        channel: ChannelConfig,
+        shopper_id: str | None,
+    ) -> None:
+        prepared = self.documents.get(request.query)
+        if prepared.document is None:
+            await self._send_errors(send, list(prepared.errors), channel)
+            return
+        operation = prepared.operation(request.operation_name)
+        if isinstance(operation, GraphQLError):
+            await self._send_errors(send, [operation], channel)
+            return
+        if operation.kind is not OperationType.QUERY and scope["method"] == "GET":
+            _OUTCOME["rejected"].inc()
+            await _send(
+                send,
+                405,
+                _error_body("METHOD_NOT_ALLOWED", "a mutation must be sent with POST"),
+                [JSON, PRIVATE, (b"allow", b"POST")],
+            )
+            return
+        if operation.public and self.answers is not None:
+            await self._public(send, headers, prepared, operation, request, channel, shopper_id)
+            return
+        executed = await self._execute(prepared, request, channel, shopper_id, track=False)
+        self._count(executed)
+        await _send(send, 200, executed.body, [JSON, PRIVATE])
+
+    async def _public(
+        self,
+        send: Send,
+        headers: dict[bytes, bytes],
+        prepared: PreparedDocument,
+        operation: OperationInfo,
+        request: GraphQLRequest,
+        channel: ChannelConfig,
+        shopper_id: str | None,
+    ) -> None:
+        answers = self.answers
+        assert answers is not None
+        key = answers.key(prepared.text_hash, operation.name, request.variables, channel)
+        stored = answers.peek(key) or await answers.find(key)
+        if stored is not None and stored.freshness is Freshness.FRESH:
+            _OUTCOME["ok"].inc()
+            await self._send_stored(send, headers, stored, "hit")
+            return
+        _ANSWER["miss"].inc()
+        executed = await self._shared(key, prepared, request, channel, shopper_id)
+        self._count(executed)
+        if not executed.errors and not executed.degraded and executed.provenance is not None:
+            fresh = await answers.store(key, executed.body, executed.provenance)
+            if fresh is not None:
+                _ANSWER["stored"].inc()
+                await self._send_stored(send, headers, fresh, None)
+                return
+        elif stored is not None and executed.failed_sources:
+            _ANSWER["stale_served"].inc()
+            await _send(send, 200, self._stale(stored, executed), [JSON, NO_STORE, VARY])
+            return
+        _ANSWER["not_stored"].inc()
+        await _send(send, 200, executed.body, [JSON, NO_STORE, VARY])
+
+    async def _send_stored(
+        self, send: Send, headers: dict[bytes, bytes], stored: StoredAnswer, counted: str | None
+    ) -> None:
+        now = time.time()
+        cache_control = (b"cache-control", b"public, max-age=%d" % stored.max_age(now))
+        out = [JSON, cache_control, (b"etag", stored.etag), VARY]
+        if _matches(headers.get(b"if-none-match"), stored.etag):
+            _ANSWER["not_modified"].inc()
+            await send({"type": "http.response.start", "status": 304, "headers": out[1:]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if counted is not None:
+            _ANSWER[counted].inc()
+        await _send(send, 200, stored.body, out)
+
+    @staticmethod
+    def _stale(stored: StoredAnswer, executed: Executed) -> bytes:
+        """The stored answer, saying which sources it stands in for."""
+        answer = orjson.loads(stored.body)
+        extensions = answer.setdefault("extensions", {})
+        extensions["degraded"] = [
+            {"source": source, "mode": "stale"} for source in executed.failed_sources
+        ]
+        return orjson.dumps(answer)
+
+    async def _shared(
+        self,
+        key: str,
+        prepared: PreparedDocument,
+        request: GraphQLRequest,
+        channel: ChannelConfig,
+        shopper_id: str | None,
+    ) -> Executed:
+        """One execution for every concurrent request of the same public answer."""
+        running = self._inflight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[Executed] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            executed = await self._execute(prepared, request, channel, shopper_id, track=True)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: the waiters re-raise it
+            raise
+        finally:
+            del self._inflight[key]
+        future.set_result(executed)
+        return executed
+
+    async def _execute(
+        self,
+        prepared: PreparedDocument,
+        request: GraphQLRequest,
+        channel: ChannelConfig,
+        shopper_id: str | None,
+        *,
+        track: bool,
+    ) -> Executed:
+        state = self.state
+        report = DegradedReport(Provenance() if track else None)
+        context = GraphContext(
+            scope=RequestScope(
+                channel=channel,
+                shopper_id=state.shopper_of(shopper_id),
+                loaders=Loaders(state.sources, report),
+                now=datetime.now(UTC),
+                max_page_size=state.settings.max_page_size,
+            ),
+            report=report,
+            app=state,
+            locale=channel.locale,
+        )
+        result: Any = execute(
+            self.schema,
+            prepared.document,  # type: ignore[arg-type]  # checked by the caller
+            context_value=context,
+            variable_values=request.variables,
+            operation_name=request.operation_name,
+            executor_class=self.execution_context_class,
+            is_awaitable=optimized_is_awaitable,
+            operation_extensions=request.extensions,
+        )
+        if not isinstance(result, ExecutionResult):
+            result = await result
+        errors = result.errors or []
+        answer: dict[str, Any] = {"data": result.data}
+        if errors:
+            answer["errors"] = shape_errors(errors, suggestions=self._suggestions)
+        answer["extensions"] = context.extensions()
+        failed = {
+            e["extensions"]["source"]
+            for e in answer.get("errors", ())
+            if "source" in e.get("extensions", {})
+        }
+        failed.update(d["source"] for d in report.entries() if d["mode"] == "unavailable")
+        return Executed(
+            body=orjson.dumps(answer),
+            errors=bool(errors),
+            degraded=report.entries(),
+            failed_sources=tuple(sorted(failed)),
+            provenance=report.provenance,
+        )
+
+    async def _send_errors(
+        self, send: Send, errors: list[GraphQLError], channel: ChannelConfig
+    ) -> None:
+        """An answer of errors only (a document that does not parse or validate)."""
+        _OUTCOME["errors"].inc()
+        body = {
+            "data": None,
+            "errors": shape_errors(errors, suggestions=self._suggestions),
+            "extensions": {"context": applied_context(channel, channel.locale)},
+        }
+        await _send(send, 200, orjson.dumps(body), [JSON, PRIVATE])
+
+    @staticmethod
+    def _count(executed: Executed) -> None:
+        if executed.errors:
+            _OUTCOME["errors"].inc()
+        elif executed.degraded:
+            _OUTCOME["degraded"].inc()
+        else:
+            _OUTCOME["ok"].inc()
