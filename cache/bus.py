@@ -38,6 +38,9 @@ OnGap = Callable[[], None]
 MAX_DATAGRAM_KEYS: Final = 500
 """Keys per datagram, so that one message stays well under the socket's buffer."""
 
+MAX_DATAGRAM_BYTES: Final = 256 * 1024
+"""The largest datagram read (500 keys of comptoir's are far below it)."""
+
 ACK_TIMEOUT_S: Final = 0.25
 """How long publishing waits for every other process to say it dropped the keys.
 
@@ -157,26 +160,6 @@ class NoBus:
         """Nothing to release."""
 
 
-class _Receiver(asyncio.DatagramProtocol):
-    def __init__(self, bus: LocalBus, on_keys: OnKeys) -> None:
-        self.bus = bus
-        self.on_keys = on_keys
-
-    def datagram_received(self, data: bytes, addr: object) -> None:
-        if data.startswith(b"ack:"):
-            self.bus.acks.heard(data[4:].decode("ascii", "replace"))
-            return
-        message = decode_message(data)
-        if message is None or message.sender == self.bus.sender:
-            return
-        try:
-            self.on_keys(message.keys)
-        except Exception:  # a listener's bug must not close the socket
-            log.exception("dropping invalidated keys from the in-process tier failed")
-        if message.reply_to:
-            self.bus.send(b"ack:" + message.message_id.encode(), Path(message.reply_to))
-
-
 class LocalBus:
     """The workers of one machine, each bound to a Unix datagram socket in ``directory``.
 
@@ -193,21 +176,46 @@ class LocalBus:
         self.path = directory / f"{os.getpid()}-{self.sender[:8]}.sock"
         self.acks = Acknowledgements()
         self._ack_timeout_s = ack_timeout_s
-        self._transport: asyncio.DatagramTransport | None = None
         self._socket: socket.socket | None = None
+        self._on_keys: OnKeys = lambda keys: None
 
     async def start(self, on_keys: OnKeys, on_gap: OnGap) -> None:
-        """Bind this process's socket."""
+        """Bind this process's socket and read it from the event loop."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Receiver(self, on_keys),
-            local_addr=str(self.path),
-            family=socket.AF_UNIX,
-        )
-        self._transport = transport
-        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._socket.setblocking(False)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.bind(str(self.path))
+        self._socket = sock
+        self._on_keys = on_keys
+        asyncio.get_running_loop().add_reader(sock.fileno(), self._read)
+
+    def _read(self) -> None:
+        sock = self._socket
+        if sock is None:
+            return
+        while True:
+            try:
+                data = sock.recv(MAX_DATAGRAM_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.warning("invalidation socket: %s", exc)
+                return
+            self._received(data)
+
+    def _received(self, data: bytes) -> None:
+        if data.startswith(b"ack:"):
+            self.acks.heard(data[4:].decode("ascii", "replace"))
+            return
+        message = decode_message(data)
+        if message is None or message.sender == self.sender:
+            return
+        try:
+            self._on_keys(message.keys)
+        except Exception:  # a listener's bug must not stop the reading
+            log.exception("dropping invalidated keys from the in-process cache failed")
+        if message.reply_to:
+            self.send(b"ack:" + message.message_id.encode(), Path(message.reply_to))
 
     def send(self, datagram: bytes, peer: Path) -> bool:
         """Send one datagram to ``peer``; whether it went (a dead peer's socket is removed)."""
@@ -243,9 +251,10 @@ class LocalBus:
 
     async def close(self) -> None:
         """Close and remove this process's socket."""
-        if self._transport is not None:
-            self._transport.close()
         if self._socket is not None:
+            with contextlib.suppress(RuntimeError, ValueError):
+                asyncio.get_running_loop().remove_reader(self._socket.fileno())
             self._socket.close()
+            self._socket = None
         with contextlib.suppress(OSError):
             self.path.unlink()

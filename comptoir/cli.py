@@ -20,16 +20,22 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes sharing the port (about one per core comptoir may use;"
+            " see the README).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the GraphQL API (embedded reference sources for every COMPTOIR_*_URL left unset)."""
-    import uvicorn
-
-    from comptoir.graph.app import create_app
+    from comptoir.serving import serve as run
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level, access_log=False)
+    run(Settings(), host, port, log_level, workers)
 
 
 @app.command("demo-data")

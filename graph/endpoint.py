@@ -46,6 +46,9 @@ JSON: Final = (b"content-type", b"application/json")
 PRIVATE: Final = (b"cache-control", b"private, no-store")
 NO_STORE: Final = (b"cache-control", b"no-store")
 VARY: Final = (b"vary", b"X-Channel-Key")
+HIT: Final = (b"x-comptoir-cache", b"HIT")
+MISS: Final = (b"x-comptoir-cache", b"MISS")
+STALE: Final = (b"x-comptoir-cache", b"STALE")
 
 _OUTCOME = {
     name: GRAPHQL_REQUESTS.labels(name) for name in ("ok", "errors", "degraded", "rejected")
@@ -273,7 +276,7 @@ class GraphQLEndpoint:
         stored = answers.peek(key) or await answers.find(key)
         if stored is not None and stored.freshness is Freshness.FRESH:
             _OUTCOME["ok"].inc()
-            await self._send_stored(send, headers, stored, "hit")
+            await self._send_stored(send, headers, stored, HIT)
             return
         _ANSWER["miss"].inc()
         executed = await self._shared(key, prepared, request, channel, shopper_id)
@@ -282,28 +285,32 @@ class GraphQLEndpoint:
             fresh = await answers.store(key, executed.body, executed.provenance)
             if fresh is not None:
                 _ANSWER["stored"].inc()
-                await self._send_stored(send, headers, fresh, None)
+                await self._send_stored(send, headers, fresh, MISS)
                 return
         elif stored is not None and executed.failed_sources:
             _ANSWER["stale_served"].inc()
-            await _send(send, 200, self._stale(stored, executed), [JSON, NO_STORE, VARY])
+            await _send(send, 200, self._stale(stored, executed), [JSON, NO_STORE, VARY, STALE])
             return
         _ANSWER["not_stored"].inc()
-        await _send(send, 200, executed.body, [JSON, NO_STORE, VARY])
+        await _send(send, 200, executed.body, [JSON, NO_STORE, VARY, MISS])
 
     async def _send_stored(
-        self, send: Send, headers: dict[bytes, bytes], stored: StoredAnswer, counted: str | None
+        self,
+        send: Send,
+        headers: dict[bytes, bytes],
+        stored: StoredAnswer,
+        served: tuple[bytes, bytes],
     ) -> None:
         now = time.time()
         cache_control = (b"cache-control", b"public, max-age=%d" % stored.max_age(now))
-        out = [JSON, cache_control, (b"etag", stored.etag), VARY]
+        out = [JSON, cache_control, (b"etag", stored.etag), VARY, served]
         if _matches(headers.get(b"if-none-match"), stored.etag):
             _ANSWER["not_modified"].inc()
             await send({"type": "http.response.start", "status": 304, "headers": out[1:]})
             await send({"type": "http.response.body", "body": b""})
             return
-        if counted is not None:
-            _ANSWER[counted].inc()
+        if served is HIT:
+            _ANSWER["hit"].inc()
         await _send(send, 200, stored.body, out)
 
     @staticmethod

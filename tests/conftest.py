@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,7 @@ from comptoir.sources.reference.scale import DemoScale
 
 from comptoir.auth import ShopperTokens
 from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
+from tests.support.fault_proxy import FaultProxy
 from tests.support.servers import RequestCounter, ServerThread
 
 WEB_KEY = "demo-web-key"
@@ -118,3 +122,63 @@ def start_comptoir(
 def comptoir(start_comptoir: Callable[..., Comptoir]) -> Comptoir:
     """A comptoir on the reference sources with an in-process cache."""
     return start_comptoir()
+
+
+@dataclass
+class WriteSources:
+    """A private copy of the demo data, its reference sources, and a fault proxy in front."""
+
+    data: Path
+    proxy: FaultProxy
+
+    def urls(self) -> dict[str, str]:
+        """``COMPTOIR_*_URL`` settings pointing at the proxy."""
+        return {f"{name}_url": self.proxy.url(name) for name in SOURCE_NAMES}
+
+    def orders_of(self, customer_id: str) -> list[dict[str, Any]]:
+        """The orders the OMS holds for a customer (read from its file, not through comptoir)."""
+        with sqlite3.connect(self.data / "oms.sqlite") as conn:
+            rows = conn.execute(
+                "SELECT doc FROM orders WHERE customer_id = ?", (customer_id,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def customers_with_email(self, email: str) -> list[dict[str, Any]]:
+        """The CRM's customers with this email."""
+        with sqlite3.connect(self.data / "crm.sqlite") as conn:
+            rows = conn.execute("SELECT doc FROM customers").fetchall()
+        docs = [json.loads(row[0]) for row in rows]
+        return [d for d in docs if d["email"].lower() == email.lower()]
+
+    def set_price(self, sku: str, price_list: str, amount: str) -> None:
+        """Change the amount of every ERP price row of ``sku`` on ``price_list``."""
+        with sqlite3.connect(self.data / "erp.sqlite") as conn:
+            rows = conn.execute(
+                "SELECT seq, doc FROM prices WHERE sku = ? AND price_list = ?", (sku, price_list)
+            ).fetchall()
+            assert rows, f"no {price_list} price row for {sku}"
+            for seq, doc in rows:
+                changed = {**json.loads(doc), "amount": amount}
+                conn.execute("UPDATE prices SET doc = ? WHERE seq = ?", (json.dumps(changed), seq))
+
+    def points_of(self, customer_id: str) -> int:
+        """The CRM's live balance."""
+        with sqlite3.connect(self.data / "crm.sqlite") as conn:
+            row = conn.execute(
+                "SELECT doc FROM loyalty_accounts WHERE customer_id = ?", (customer_id,)
+            ).fetchone()
+        points: int = json.loads(row[0])["points"]
+        return points
+
+
+@pytest.fixture
+def write_sources(demo_data: Path, tmp_path: Path) -> Iterator[WriteSources]:
+    """The reference sources on a private copy of the small demo data, behind a fault proxy."""
+    from comptoir.sources.reference.apps import build_reference_app
+
+    data = tmp_path / "sources" / "demo"  # as `comptoir source` finds it under COMPTOIR_DATA_DIR
+    shutil.copytree(demo_data, data)
+    with ServerThread(build_reference_app(data, {})) as server:
+        proxy = FaultProxy(server.url).start()
+        yield WriteSources(data, proxy)
+        proxy.stop()

@@ -1,0 +1,107 @@
+"""`comptoir serve`: one process, or N worker processes on one port.
+
+With ``--workers N`` the command runs a supervisor (uvicorn's) and N workers
+that share the listening socket. What must exist once per machine is
+started once, before the workers: the embedded reference sources (for every
+source without a URL) run in one child process that every worker calls
+over loopback HTTP; without Redis, the workers tell each other what they
+invalidate through Unix datagram sockets in a folder of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import shutil
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Final
+
+from comptoir.settings import SOURCE_NAMES, Settings
+
+log = logging.getLogger("comptoir")
+
+SOURCES_START_TIMEOUT_S: Final = 120.0
+
+
+def serve(settings: Settings, host: str, port: int, log_level: str, workers: int) -> None:
+    """Serve comptoir until interrupted."""
+    import uvicorn
+
+    if workers <= 1:
+        from comptoir.graph.app import create_app
+
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=log_level, access_log=False
+        )
+        return
+    with _shared_by_workers(settings):
+        uvicorn.run(
+            "comptoir.graph.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+        )
+
+
+@contextlib.contextmanager
+def _shared_by_workers(settings: Settings) -> Iterator[None]:
+    """Start what the workers share, and say where it is through their environment."""
+    with contextlib.ExitStack() as stack:
+        missing = [name for name in SOURCE_NAMES if not settings.source_url(name)]
+        if missing:
+            base_url = stack.enter_context(_embedded_sources(settings))
+            for name in missing:
+                os.environ[f"COMPTOIR_{name.upper()}_URL"] = f"{base_url}/{name}"
+            log.info("reference sources for %s at %s, shared by every worker", missing, base_url)
+        if not settings.redis_url:
+            directory = settings.data_dir.resolve() / "run" / f"workers-{os.getpid()}"
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+            stack.callback(shutil.rmtree, directory, True)
+            os.environ["COMPTOIR_WORKERS_DIR"] = str(directory)
+        yield
+
+
+@contextlib.contextmanager
+def _embedded_sources(settings: Settings) -> Iterator[str]:
+    """The reference sources in one child process; yields their root URL."""
+    from comptoir.embedded import generate_demo
+
+    data = generate_demo(settings, progress=True)
+    tokens = {name: settings.source_token(name) for name in SOURCE_NAMES}
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_run_sources, args=(data, tokens, child), name="comptoir-sources", daemon=True
+    )
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(SOURCES_START_TIMEOUT_S):
+            raise RuntimeError("the reference sources did not start")
+        base_url: str = parent.recv()
+        yield base_url
+    finally:
+        process.terminate()
+        process.join(10)
+
+
+def _run_sources(data: Path, tokens: dict[str, str | None], ready: Connection) -> None:
+    """The child process: serve the reference sources until terminated."""
+    from comptoir.sources.reference.serve import EmbeddedSources
+
+    async def main() -> None:
+        async with EmbeddedSources(data, tokens) as sources:
+            ready.send(sources.base_url)
+            ready.close()
+            await asyncio.Event().wait()
+
+    asyncio.run(main())
