@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -16,6 +15,7 @@ from typing import Any
 # milliseconds) from the first cold request to start-up.
 import anyio._backends._asyncio  # noqa: F401
 import httpx
+import orjson
 from comptoir.sources.breaker import CircuitBreaker
 from comptoir.sources.errors import (
     CircuitOpen,
@@ -180,7 +180,7 @@ class SourceClient:
             raise self._unavailable(collection, f"HTTP {response.status_code}")
         self.breaker.record_success()
         try:
-            body = json.loads(response.content) if response.content else None
+            body = orjson.loads(response.content) if response.content else None
         except ValueError as exc:
             SOURCE_REQUESTS.labels(self.name, collection, "invalid").inc()
             self._note_error(f"{collection}: malformed JSON")
