@@ -58,7 +58,7 @@ def source(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
     token: Annotated[str | None, typer.Option(help="Bearer token the source requires.")] = None,
 ) -> None:
-    """Run one reference source alone (or all six under /pim, /dam, …) to be pointed at by URL."""
+    """Run one reference source alone (or all seven under /pim, /dam, …) to be pointed at by URL."""
     from comptoir.embedded import run_source
 
     if name not in (*SOURCE_NAMES, "all"):

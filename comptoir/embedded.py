@@ -32,7 +32,7 @@ def generate_demo(
 
 @contextlib.asynccontextmanager
 async def start_embedded(settings: Settings) -> AsyncIterator[dict[str, str]]:
-    """Start the six reference sources in this event loop; yields their base URLs."""
+    """Start the seven reference sources in this event loop; yields their base URLs."""
     from comptoir.sources.reference.serve import EmbeddedSources
 
     data = generate_demo(settings, progress=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SOURCE_NAMES: tuple[str, ...] = ("pim", "dam", "erp", "crm", "oms", "promo")
+SOURCE_NAMES: tuple[str, ...] = ("pim", "dam", "erp", "crm", "oms", "promo", "search")
 DEMO_JWT_SECRET = "comptoir-demo-secret-change-me-0123456789"  # noqa: S105  # the documented demo secret
 
 
@@ -22,18 +22,21 @@ class Settings(BaseSettings):
     crm_url: str | None = None
     oms_url: str | None = None
     promo_url: str | None = None
+    search_url: str | None = None
     pim_token: str | None = None
     dam_token: str | None = None
     erp_token: str | None = None
     crm_token: str | None = None
     oms_token: str | None = None
     promo_token: str | None = None
+    search_token: str | None = None
     pim_hook_secret: str | None = None
     dam_hook_secret: str | None = None
     erp_hook_secret: str | None = None
     crm_hook_secret: str | None = None
     oms_hook_secret: str | None = None
     promo_hook_secret: str | None = None
+    search_hook_secret: str | None = None
 
     source_timeout_s: float = Field(2.0, description="Per-request timeout to a source.")
     source_max_concurrency: int = Field(32, description="Bulkhead: requests in flight per source.")

@@ -1,9 +1,9 @@
-"""The reference sources: SQLite-backed implementations of the six contracts, and demo data.
+"""The reference sources: SQLite-backed implementations of the seven contracts, and demo data.
 
 - :func:`ensure_demo_data` / :func:`generate` write the deterministic demo data
   (one SQLite file per source) for a :class:`DemoScale`;
 - :func:`build_source_app` and :func:`build_reference_app` build the ASGI apps;
-- :func:`run_source` serves them, :class:`EmbeddedSources` serves all six from
+- :func:`run_source` serves them, :class:`EmbeddedSources` serves all seven from
   the current event loop over loopback HTTP.
 
 The ids every scale guarantees are listed in :mod:`comptoir.sources.reference.cases`.

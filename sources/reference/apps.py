@@ -1,4 +1,4 @@
-"""Build the reference sources as ASGI apps: one per source, or all six under one app."""
+"""Build the reference sources as ASGI apps: one per source, or all of them under one app."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
-from comptoir.sources.reference import crm, dam, erp, oms, pim, promo
+from comptoir.sources.reference import crm, dam, erp, oms, pim, promo, search
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.storage import SOURCE_NAMES
 from comptoir.sources.reference.web import EXCEPTION_HANDLERS, BearerAuth, SourceParts, Worker
@@ -21,6 +21,7 @@ _BUILDERS: dict[str, Callable[[Path, Worker], SourceParts]] = {
     "crm": crm.build,
     "oms": oms.build,
     "promo": promo.build,
+    "search": search.build,
 }
 
 
@@ -53,7 +54,7 @@ def _source_app(name: str, data_dir: Path, token: str | None) -> tuple[Starlette
 
 
 def build_source_app(name: str, data_dir: Path, token: str | None = None) -> Starlette:
-    """The reference source ``name`` (``pim`` … ``promo``) over ``<data_dir>/<name>.sqlite``.
+    """The reference source ``name`` (``pim`` … ``search``) over ``<data_dir>/<name>.sqlite``.
 
     With a ``token``, every request needs ``Authorization: Bearer <token>``.
     The app's lifespan closes its database connections on shutdown.
@@ -64,7 +65,7 @@ def build_source_app(name: str, data_dir: Path, token: str | None = None) -> Sta
 def build_reference_app(
     data_dir: Path, tokens: Mapping[str, str | None] | None = None
 ) -> Starlette:
-    """All six sources, mounted under ``/pim``, ``/dam``, ``/erp``, ``/crm``, ``/oms``, ``/promo``.
+    """Every source, mounted under its name: ``/pim``, ``/dam``, … ``/search``.
 
     ``tokens`` maps a source name to its bearer token (absent or ``None``:
     no token for that source). A base URL such as ``http://host:port/erp``

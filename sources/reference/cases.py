@@ -12,6 +12,9 @@ CHANNELS = ("web", "app", "store", "marketplace")
 PRICE_LISTS = ("EUR-WEB", "EUR-STORE")
 """Price lists: ``EUR-WEB`` serves web, app and marketplace; ``EUR-STORE`` serves stores."""
 
+PRICE_LIST_CURRENCIES = {"EUR-WEB": "EUR", "EUR-STORE": "EUR"}
+"""Each price list's currency: a price row in another currency is ignored."""
+
 # pim
 PRODUCT_FULL = "P-00001"
 """Active "Cashmere crew-neck jumper" in C-knitwear, names in en/fr/de, channels web+app+store,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from comptoir.sources.reference.changes import create_change_feed
 from comptoir.sources.reference.gen_assets import generate_assets
 from comptoir.sources.reference.gen_catalog import Catalog, generate_catalog
 from comptoir.sources.reference.gen_crm import generate_customers
@@ -26,6 +27,7 @@ from comptoir.sources.reference.gen_loyalty import Ledger, generate_loyalty
 from comptoir.sources.reference.gen_orders import OrderRow, generate_orders
 from comptoir.sources.reference.gen_promo import PROMOTIONS, sku_categories
 from comptoir.sources.reference.scale import GENERATOR_VERSION, DemoScale
+from comptoir.sources.reference.search_index import write_search_index
 from comptoir.sources.reference.storage import (
     SOURCE_NAMES,
     create_indexes,
@@ -59,6 +61,7 @@ def _database(path: Path, source: str, meta: dict[str, Any]) -> Iterator[sqlite3
         yield conn
         with conn:
             create_indexes(conn, source)
+            create_change_feed(conn, source)
         conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
@@ -207,10 +210,12 @@ def _generate(target_dir: Path, scale: DemoScale, seed: int, step: Step) -> None
     step("writing crm and oms")
     write("crm", lambda conn: _write_crm(conn, customers, ledger))
     write("oms", lambda conn: _write_oms(conn, orders))
+    step("search index")
+    write("search", lambda conn: write_search_index(conn, target_dir / "pim.sqlite"))
 
 
 def generate(target_dir: Path, scale: DemoScale, *, seed: int = 42, progress: bool = False) -> None:
-    """Write ``pim.sqlite`` … ``promo.sqlite`` and the marker file into ``target_dir``.
+    """Write ``pim.sqlite`` … ``search.sqlite`` and the marker file into ``target_dir``.
 
     Existing source files in ``target_dir`` are replaced. Deterministic: the
     same ``scale`` and ``seed`` give the same documents.
@@ -219,7 +224,7 @@ def generate(target_dir: Path, scale: DemoScale, *, seed: int = 42, progress: bo
     for source in SOURCE_NAMES:
         for suffix in ("", "-wal", "-shm"):
             (target_dir / f"{source}.sqlite{suffix}").unlink(missing_ok=True)
-    steps = 7
+    steps = 8
     if progress:
         columns = (
             TextColumn("{task.description:<24}"),

@@ -15,7 +15,7 @@ from comptoir.sources.reference.storage import SOURCE_NAMES
 
 
 def run_source(name: str, host: str, port: int, data_dir: Path, token: str | None = None) -> None:
-    """Serve source ``name`` (or ``all``: the six under ``/pim`` … ``/promo``) until interrupted.
+    """Serve source ``name`` (or ``all``: the seven under ``/pim`` … ``/search``) until interrupted.
 
     For ``all``, ``token`` protects every source.
     """
@@ -35,7 +35,7 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class EmbeddedSources:
-    """The six reference sources served over loopback HTTP from the current event loop.
+    """The seven reference sources served over loopback HTTP from the current event loop.
 
     ::
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-SOURCE_NAMES: tuple[str, ...] = ("pim", "dam", "erp", "crm", "oms", "promo")
+SOURCE_NAMES: tuple[str, ...] = ("pim", "dam", "erp", "crm", "oms", "promo", "search")
 
 _META = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _COUNTERS = "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)"
@@ -62,6 +62,11 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
         "CREATE TABLE sku_categories (sku TEXT PRIMARY KEY, product_id TEXT NOT NULL,"
         " category_ids TEXT NOT NULL)",
     ),
+    "search": (
+        _META,
+        "CREATE TABLE products (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+        " doc TEXT NOT NULL)",
+    ),
 }
 """Tables of each source's file, created before the data is loaded."""
 
@@ -81,6 +86,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     ),
     "oms": ("CREATE INDEX orders_customer ON orders (customer_id, placed_at, id)",),
     "promo": (),
+    "search": (),
 }
 """Indexes of each source's file, created after the data is loaded."""
 

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the six source apps: errors, JSON bodies, ids, limits, cursors, auth."""
+"""HTTP plumbing shared by the source apps: errors, JSON bodies, ids, limits, cursors, auth."""
 
 from __future__ import annotations
 
@@ -95,11 +95,11 @@ def parse_ids(params: QueryParams, name: str, *, required: bool = True) -> list[
     return ids
 
 
-def parse_limit(params: QueryParams) -> int:
-    """The ``limit`` parameter: 1 to :data:`MAX_LIMIT`, default :data:`MAX_LIMIT`."""
+def parse_limit(params: QueryParams, default: int = MAX_LIMIT) -> int:
+    """The ``limit`` parameter: 1 to :data:`MAX_LIMIT`, ``default`` when absent."""
     raw = params.get("limit")
     if raw is None:
-        return MAX_LIMIT
+        return default
     try:
         limit = int(raw)
     except ValueError:

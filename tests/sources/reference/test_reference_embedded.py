@@ -1,4 +1,4 @@
-"""EmbeddedSources: the six sources served from the test's own event loop."""
+"""EmbeddedSources: the seven sources served from the test's own event loop."""
 
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ from comptoir.sources.reference import EmbeddedSources, cases
 
 async def test_embedded_sources_serve_and_stop(ref_data: Path) -> None:
     async with EmbeddedSources(ref_data, {"oms": "secret"}) as sources:
-        assert set(sources.base_urls) == {"pim", "dam", "erp", "crm", "oms", "promo"}
+        assert set(sources.base_urls) == {"pim", "dam", "erp", "crm", "oms", "promo", "search"}
         assert sources.base_urls["erp"] == f"{sources.base_url}/erp"
         async with httpx.AsyncClient(timeout=10) as client:
-            products, prices, orders = await asyncio.gather(
+            products, prices, orders, found = await asyncio.gather(
                 client.get(
                     f"{sources.base_urls['pim']}/products", params={"ids": cases.PRODUCT_FULL}
                 ),
                 client.get(f"{sources.base_urls['erp']}/prices", params={"skus": cases.SKU_FULL}),
                 client.get(f"{sources.base_urls['oms']}/orders", params={"ids": cases.ORDER_STORE}),
+                client.get(
+                    f"{sources.base_urls['search']}/products",
+                    params={"channel": "web", "price_list": "EUR-WEB", "q": "cashmere"},
+                ),
             )
             assert (
                 products.status_code == 200
@@ -28,6 +32,7 @@ async def test_embedded_sources_serve_and_stop(ref_data: Path) -> None:
             )
             assert prices.status_code == 200 and prices.json()["items"]
             assert orders.status_code == 401
+            assert cases.PRODUCT_FULL in {item["id"] for item in found.json()["items"]}
         url = sources.base_urls["pim"]
     assert sources.base_urls == {}
     with pytest.raises(httpx.ConnectError):
