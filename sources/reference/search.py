@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from comptoir.sources.reference.search_engine import SearchEngine
 from comptoir.sources.reference.search_query import parse_query
 from comptoir.sources.reference.storage import dumps
-from comptoir.sources.reference.web import SourceError, SourceParts, Worker, json_text_response
+from comptoir.sources.reference.web import SourceParts, Worker, json_text_response
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,13 +21,7 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
     engine = SearchEngine(Path(data_dir))
 
     def products(params: QueryParams) -> Response:
-        query = parse_query(params)
-        try:
-            body = engine.search(query)
-        except sqlite3.OperationalError as exc:
-            # The words are quoted, so the full-text engine should never refuse them; if it
-            # does, the request is what it could not read.
-            raise SourceError(400, "invalid_q", f"q could not be searched: {exc}") from None
+        body = engine.search(parse_query(params))
         return json_text_response(dumps(body), headers={"Cache-Control": f"max-age={MAX_AGE_S}"})
 
     return SourceParts([Route("/products", worker.get(products), methods=["GET"])], [engine])

@@ -65,6 +65,8 @@ class Catalogue:
     @classmethod
     def load(cls, snapshot: Path, pim: sqlite3.Connection) -> Catalogue:
         """The index written by the generator, with the pim's category names."""
+        if not snapshot.is_file():
+            raise FileNotFoundError(f"no search index at {snapshot}: generate the demo data first")
         text = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         source = sqlite3.connect(snapshot)
         try:
@@ -155,19 +157,23 @@ class Catalogue:
         into [0, 1): it orders the products as they are ranked.
         """
         phrases = [f'"{word}"*' for word in words]
-        every = " AND ".join(phrases)
-        ranks = self.text.execute(
-            "SELECT rowid, bm25(products_text, ?, ?, ?) FROM products_text"
-            " WHERE products_text MATCH ?",
-            (*WEIGHTS, every),
-        ).fetchall()
-        in_name: dict[int, int] = {}
-        for phrase in phrases:
-            for (rowid,) in self.text.execute(
-                "SELECT rowid FROM products_text WHERE products_text MATCH ?",
-                (f"name : {phrase}",),
-            ):
-                in_name[rowid] = in_name.get(rowid, 0) + 1
+        try:
+            ranks = self.text.execute(
+                "SELECT rowid, bm25(products_text, ?, ?, ?) FROM products_text"
+                " WHERE products_text MATCH ?",
+                (*WEIGHTS, " AND ".join(phrases)),
+            ).fetchall()
+            in_name: dict[int, int] = {}
+            for phrase in phrases:
+                for (rowid,) in self.text.execute(
+                    "SELECT rowid FROM products_text WHERE products_text MATCH ?",
+                    (f"name : {phrase}",),
+                ):
+                    in_name[rowid] = in_name.get(rowid, 0) + 1
+        except sqlite3.OperationalError as exc:
+            if not str(exc).startswith("fts5:"):
+                raise
+            return {}  # words the full-text syntax cannot hold match no product
         scores = {}
         for rowid, rank in ranks:
             relevance = -rank  # bm25 is lower for better matches

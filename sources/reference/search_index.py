@@ -102,26 +102,42 @@ def category_parents(pim: sqlite3.Connection) -> dict[str, str | None]:
     return dict(pim.execute("SELECT id, parent_id FROM categories").fetchall())
 
 
+def _document(text: str) -> dict[str, Any]:
+    """A stored document; an unreadable one reads as empty (it has nothing to index)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """The strings of a list field (anything else holds none)."""
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
 def _variants(pim: sqlite3.Connection, skus: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(skus), _CHUNK):
         chunk = skus[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
         for sku, doc in pim.execute(f"SELECT id, doc FROM variants WHERE id IN ({marks})", chunk):
-            found[sku] = json.loads(doc)
+            found[sku] = _document(doc)
     return found
 
 
 def _indexed(
+    product_id: str,
     product: dict[str, Any],
     variants: Mapping[str, dict[str, Any]],
     lineage: Mapping[str, tuple[str, ...]],
 ) -> IndexedProduct:
-    skus = tuple(str(sku) for sku in product.get("variant_skus") or ())
-    options = [variants[sku].get("options") or {} for sku in skus if sku in variants]
+    skus = _strings(product.get("variant_skus"))
+    options = [variants[sku].get("options") for sku in skus if sku in variants]
+    options = [option for option in options if isinstance(option, dict)]
     categories = {
         ancestor
-        for category in product.get("category_ids") or ()
+        for category in _strings(product.get("category_ids"))
         for ancestor in lineage.get(category, (category,))
     }
     brand = str(product.get("brand") or "")
@@ -134,8 +150,8 @@ def _indexed(
             for locale, text in label.items():
                 merged.setdefault(str(locale), str(text))
     facts = ProductFacts(
-        id=product["id"],
-        channels=tuple(sorted(set(product.get("channels") or ()))),
+        id=product_id,
+        channels=tuple(sorted(set(_strings(product.get("channels"))))),
         brand=brand,
         categories=tuple(sorted(categories)),
         colors=tuple(sorted({str(o["color_code"]) for o in options if o.get("color_code")})),
@@ -168,12 +184,12 @@ def read_products(
             rows += pim.execute(
                 f"SELECT id, status, doc FROM products WHERE id IN ({marks})", chunk
             ).fetchall()
-    active = {pid: json.loads(doc) for pid, status, doc in rows if status == "active"}
-    skus = sorted({str(sku) for doc in active.values() for sku in doc.get("variant_skus") or ()})
+    active = {pid: _document(doc) for pid, status, doc in rows if status == "active"}
+    skus = sorted({sku for doc in active.values() for sku in _strings(doc.get("variant_skus"))})
     variants = _variants(pim, skus)
     for pid in wanted:
         product = active.get(pid)
-        yield pid, None if product is None else _indexed(product, variants, lineage)
+        yield pid, None if product is None else _indexed(pid, product, variants, lineage)
 
 
 def write_search_index(conn: sqlite3.Connection, pim_path: Path) -> None:

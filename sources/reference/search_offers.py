@@ -28,8 +28,11 @@ _PRICE_COLUMNS = (
     " json_extract(doc, '$.amount'), json_extract(doc, '$.valid_from'),"
     " json_extract(doc, '$.valid_to')"
 )
+_READABLE = "json_valid(doc)"
+"""A row whose document is not JSON prices or stocks nothing (and must not stop the rest)."""
 _AVAILABLE = (
-    "coalesce(json_extract(doc, '$.on_hand'), 0) - coalesce(json_extract(doc, '$.reserved'), 0) > 0"
+    f"{_READABLE} AND coalesce(json_extract(doc, '$.on_hand'), 0)"
+    " - coalesce(json_extract(doc, '$.reserved'), 0) > 0"
 )
 
 
@@ -105,7 +108,7 @@ class Offers:
         for prices in self.prices.values():
             prices.clear()
         self.next_change = None
-        self._price(erp.execute(f"SELECT {_PRICE_COLUMNS} FROM prices"), now)
+        self._price(erp.execute(f"SELECT {_PRICE_COLUMNS} FROM prices WHERE {_READABLE}"), now)
 
     def reprice(self, erp: sqlite3.Connection, skus: Iterable[str], now: datetime) -> None:
         """Price ``skus`` again from their rows (some were written)."""
@@ -115,7 +118,10 @@ class Offers:
                     prices.pop(sku, None)
             marks = ", ".join("?" * len(chunk))
             self._price(
-                erp.execute(f"SELECT {_PRICE_COLUMNS} FROM prices WHERE sku IN ({marks})", chunk),
+                erp.execute(
+                    f"SELECT {_PRICE_COLUMNS} FROM prices WHERE {_READABLE} AND sku IN ({marks})",
+                    chunk,
+                ),
                 now,
             )
 
@@ -124,7 +130,7 @@ class Offers:
         self.ship_from = [
             location_id
             for (location_id,) in erp.execute(
-                "SELECT id FROM locations WHERE json_extract(doc, '$.ship_from')"
+                f"SELECT id FROM locations WHERE {_READABLE} AND json_extract(doc, '$.ship_from')"
             )
         ]
         marks = ", ".join("?" * len(self.ship_from))

@@ -213,6 +213,23 @@ def test_variants_and_categories_written_in_the_pim_move_facets(
     )
 
 
+def test_unreadable_documents_are_left_out_and_the_rest_still_answers(
+    search_http: httpx.Client, write_data: Path
+) -> None:
+    broken, priced = pick(write_data, 35), pick(write_data, 36)
+    before = set(found(search_http))
+    write(write_data, "pim", "UPDATE products SET doc = 'not json' WHERE id = ?", broken)
+    write(
+        write_data,
+        "erp",
+        "UPDATE prices SET doc = '{' WHERE sku LIKE ? AND price_list = 'EUR-WEB'",
+        f"V-{priced[2:]}-%",
+    )
+    write(write_data, "erp", "UPDATE stock SET doc = '[' WHERE sku LIKE ?", f"V-{priced[2:]}-%")
+    assert set(found(search_http)) == before - {broken, priced}
+    assert found(search_http, q="zzz") == []
+
+
 def test_a_location_that_stops_shipping_takes_its_stock_out(
     search_http: httpx.Client, write_data: Path
 ) -> None:
@@ -222,3 +239,11 @@ def test_a_location_that_stops_shipping_takes_its_stock_out(
     )
     assert found(search_http, filter="in_stock:true") == []
     assert len(found(search_http, filter="in_stock:false")) == len(found(search_http))
+
+
+def test_a_data_directory_without_the_index_is_refused(ref_data: Path, tmp_path: Path) -> None:
+    for source in ("pim", "erp"):
+        (tmp_path / f"{source}.sqlite").write_bytes((ref_data / f"{source}.sqlite").read_bytes())
+    with pytest.raises(FileNotFoundError, match="search index"):
+        build_source_app("search", tmp_path)
+    assert not (tmp_path / "search.sqlite").exists()

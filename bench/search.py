@@ -1,0 +1,159 @@
+"""The reference search engine's own time on the demo catalogue (prints figures; not a test).
+
+    python bench/search.py [--scale full|small] [--runs 50] [--data-dir DIR]
+
+Times what the search source does for one request, without HTTP: reading
+the parameters, the query (words, filters, facet counts, sort, page) and
+writing the JSON answer. Target: <= 20 ms for a category of about 1,000
+products with 5 facets over the full demo catalogue. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
+from comptoir.sources.reference.scale import DemoScale  # noqa: E402
+from comptoir.sources.reference.search_engine import SearchEngine  # noqa: E402
+from comptoir.sources.reference.search_query import parse_query  # noqa: E402
+from comptoir.sources.reference.storage import dumps  # noqa: E402
+from starlette.datastructures import QueryParams  # noqa: E402
+
+WEB = {"channel": "web", "price_list": "EUR-WEB"}
+FIVE_FACETS = "brand,color,size,price,in_stock"
+
+
+def answer(engine: SearchEngine, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """One request's work; its time in seconds and its answer."""
+    started = time.perf_counter()
+    body = engine.search(parse_query(QueryParams(urlencode(params, doseq=True))))
+    dumps(body)
+    return time.perf_counter() - started, body
+
+
+def measure(engine: SearchEngine, label: str, params: dict[str, Any], runs: int) -> None:
+    """Print the median and p95 of ``runs`` answers to ``params``."""
+    answer(engine, params)  # warm the caches of folded names and parsed times
+    times, body = [], {}
+    for _ in range(runs):
+        elapsed, body = answer(engine, params)
+        times.append(elapsed)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    facets = sum(len(facet["values"]) for facet in body["facets"])
+    median = statistics.median(times)
+    print(
+        f"   {label:<46} median {median * 1000:6.2f} ms   p95 {p95 * 1000:6.2f} ms"
+        f"   ({body['total']} found, {len(body['facets'])} facets, {facets} values)"
+    )
+
+
+def category_sizes(engine: SearchEngine) -> dict[str, int]:
+    """How many products each category lists on the web."""
+    return {
+        category: answer(engine, {**WEB, "category_id": category, "limit": 1})[1]["total"]
+        for category in engine.catalogue.category_names
+    }
+
+
+def refresh_after_a_price_write(engine: SearchEngine, data: Path) -> float:
+    """Time to apply one price row written in the erp (written back as it was afterwards)."""
+    with sqlite3.connect(data / "erp.sqlite", timeout=30) as conn:
+        seq, doc = conn.execute("SELECT seq, doc FROM prices ORDER BY seq LIMIT 1").fetchone()
+        conn.execute(
+            "UPDATE prices SET doc = json_set(doc, '$.amount', '1.00') WHERE seq = ?", (seq,)
+        )
+    started = time.perf_counter()
+    engine.refresh()
+    elapsed = time.perf_counter() - started
+    with sqlite3.connect(data / "erp.sqlite", timeout=30) as conn:
+        conn.execute("UPDATE prices SET doc = ? WHERE seq = ?", (doc, seq))
+    engine.refresh()
+    return elapsed
+
+
+def main() -> None:
+    """Generate (once) the demo data, load the engine and time representative queries."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", choices=("full", "small"), default="full")
+    parser.add_argument("--runs", type=int, default=50, help="answers timed per query")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".comptoir" / "bench")
+    args = parser.parse_args()
+
+    scale = DemoScale.full() if args.scale == "full" else DemoScale.small()
+    started = time.perf_counter()
+    data = ensure_demo_data(args.data_dir / args.scale, scale, progress=True)
+    print(
+        f"demo data: {args.scale} ({scale.products} products), ready in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    started = time.perf_counter()
+    engine = SearchEngine(data)
+    print(
+        f"engine loaded in {(time.perf_counter() - started) * 1000:.0f} ms "
+        f"({len(engine.catalogue.products)} active products indexed)"
+    )
+    try:
+        sizes = category_sizes(engine)
+        category = min(sizes, key=lambda c: (abs(sizes[c] - 1000), c))
+        largest = max(sizes, key=lambda c: (sizes[c], c))
+        size = sizes[category]
+        print(f"\n1. Category pages (web, EUR-WEB), 24 products and {FIVE_FACETS}")
+        measure(
+            engine,
+            f"{largest} ({sizes[largest]} products), newest",
+            {**WEB, "category_id": largest, "facets": FIVE_FACETS},
+            args.runs,
+        )
+        page = {**WEB, "category_id": category, "facets": FIVE_FACETS}
+        measure(engine, f"{category} ({size} products), newest", page, args.runs)
+        facets = {f["key"]: f["values"] for f in answer(engine, page)[1]["facets"]}
+        picked = [f"size:{v['value']}" for v in facets["size"][:2]]
+        picked += [f"color:{facets['color'][0]['value']}", "price:50..100"]
+        filtered = {**page, "filter": picked}
+        measure(engine, f"{category}, 2 sizes, a colour, a price range", filtered, args.runs)
+        measure(engine, f"{category}, price_asc", {**page, "sort": "price_asc"}, args.runs)
+        measure(
+            engine, f"{category}, name (fr)", {**page, "sort": "name", "locale": "fr"}, args.runs
+        )
+        cursor = answer(engine, {**page, "sort": "price_desc", "limit": 96})[1]["next_cursor"]
+        measure(
+            engine,
+            f"{category}, price_desc, page 5 (cursor)",
+            {**page, "sort": "price_desc", "cursor": cursor},
+            args.runs,
+        )
+        measure(
+            engine,
+            "whole catalogue, 6 facets",
+            {**WEB, "facets": f"{FIVE_FACETS},category"},
+            args.runs,
+        )
+
+        print(f"\n2. Searches (web, EUR-WEB), relevance, {FIVE_FACETS}")
+        for words in ("cachem", "cashmere jumper", "cotton shirt", "laine", "c"):
+            measure(engine, f"q={words!r}", {**WEB, "q": words, "facets": FIVE_FACETS}, args.runs)
+
+        print("\n3. Keeping up with the erp")
+        elapsed = refresh_after_a_price_write(engine, data)
+        print(
+            f"   one price row written, applied before the next answer in {elapsed * 1000:.2f} ms"
+        )
+    finally:
+        engine.close()
+
+
+if __name__ == "__main__":
+    main()
