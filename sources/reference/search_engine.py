@@ -13,7 +13,6 @@ the sources' files as they are when it is asked.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,7 @@ from comptoir.sources.reference.search_query import SearchQuery
 class SearchEngine:
     """Answers search queries over a demo data directory; safe to call from many threads."""
 
-    def __init__(self, data_dir: Path, clock: Callable[[], datetime] | None = None) -> None:
-        self._clock = clock or (lambda: datetime.now(UTC))
+    def __init__(self, data_dir: Path) -> None:
         self._lock = threading.Lock()
         self._pim = Database(data_dir / "pim.sqlite")
         self._erp = Database(data_dir / "erp.sqlite")
@@ -39,7 +37,7 @@ class SearchEngine:
         # The feed's position is read before the rows: a write in between is applied again.
         self.offers = Offers(feed_head(self._erp))
         with self._erp.connection() as erp:
-            self.offers.reprice_all(erp, self._clock())
+            self.offers.reprice_all(erp, datetime.now(UTC))
             self.offers.restock_all(erp)
         self.products = ProductOffers(self.offers.prices)
         self.products.settle(self.catalogue.products, self.catalogue, self.offers)
@@ -67,7 +65,7 @@ class SearchEngine:
                         | pim_changes.of("product_categories"),
                     )
             self.catalogue.feed_position = pim_changes.head
-        now = self._clock()
+        now = datetime.now(UTC)
         erp_changes = changes_since(self._erp, self.offers.feed_position)
         if erp_changes is not None or self.offers.due(now):
             with self._erp.connection() as erp:

@@ -6,7 +6,8 @@ now (``valid_from`` ≤ now < ``valid_to``, nulls open) with the latest
 list's ignored. The price in force changes with time alone, so the offers
 remember the next moment a row starts or ends and are priced again then.
 A sku is available when some ship-from location holds more than it has
-reserved.
+reserved. A product's price on a list is the lowest of its skus' there, and
+it is in stock when one of its skus is available (:class:`ProductOffers`).
 """
 
 from __future__ import annotations
