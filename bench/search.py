@@ -44,7 +44,8 @@ def answer(engine: SearchEngine, params: dict[str, Any]) -> tuple[float, dict[st
 def measure(engine: SearchEngine, label: str, params: dict[str, Any], runs: int) -> None:
     """Print the median and p95 of ``runs`` answers to ``params``."""
     answer(engine, params)  # warm the caches of folded names and parsed times
-    times, body = [], {}
+    times: list[float] = []
+    body: dict[str, Any] = {}
     for _ in range(runs):
         elapsed, body = answer(engine, params)
         times.append(elapsed)

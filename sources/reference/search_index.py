@@ -133,8 +133,11 @@ def _indexed(
     lineage: Mapping[str, tuple[str, ...]],
 ) -> IndexedProduct:
     skus = _strings(product.get("variant_skus"))
-    options = [variants[sku].get("options") for sku in skus if sku in variants]
-    options = [option for option in options if isinstance(option, dict)]
+    options: list[dict[str, Any]] = [
+        option
+        for sku in skus
+        if sku in variants and isinstance(option := variants[sku].get("options"), dict)
+    ]
     categories = {
         ancestor
         for category in _strings(product.get("category_ids"))
