@@ -16,6 +16,7 @@ from comptoir.cache.policy import FreshnessPolicy
 from comptoir.graph.answers import PRIVATE_ROOTS, AnswerCache
 from comptoir.graph.documents import DocumentCache
 from comptoir.graph.endpoint import GraphQLEndpoint
+from comptoir.graph.graphiql import ASSETS_PATH, graphiql_asset, to_graphiql
 from comptoir.graph.hooks import receive_hook
 from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema, limit_rules, schema_version
@@ -203,7 +204,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     routes = [
+        Route("/", to_graphiql, methods=["GET"]),
         Route("/graphql", _GraphQLEndpoint(), methods=["GET", "POST"]),
+        Route(ASSETS_PATH + "/{name}", graphiql_asset, methods=["GET"]),
         Route("/hooks/{source}", receive_hook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from comptoir.graph.context import GraphContext
+from comptoir.graph.graphiql import graphiql_page
 from comptoir.graph.state import AppState
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -14,21 +14,17 @@ from strawberry.asgi import GraphQL
 
 
 class GraphQLView(GraphQL[GraphContext, None]):
-    """Strawberry's GraphiQL page, able to send `X-Channel-Key`."""
+    """comptoir's own GraphiQL page, able to send `X-Channel-Key`."""
 
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         super().__init__(kwargs.pop("schema"), **kwargs)
         self.state = state
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        """GraphiQL, its headers editor opened on an `X-Channel-Key` to fill in."""
+        """comptoir's GraphiQL; its Headers tab holds the demo web key with the demo channels."""
         channels = self.state.channels.channels
         demo_key = channels[0].key if self.state.settings.channels is None and channels else ""
-        headers = json.dumps(json.dumps({"X-Channel-Key": demo_key}, indent=2))
-        html = self.graphql_ide_html.replace(
-            "React.useState(parameters.headers)", f"React.useState(parameters.headers || {headers})"
-        ).replace("Strawberry GraphiQL", "comptoir GraphiQL")
-        return HTMLResponse(html)
+        return graphiql_page(demo_key or None)
 
     async def ide(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the page."""
