@@ -1,4 +1,5 @@
-"""The `comptoir` command: serve, generate demo data, run a reference source, print the schema."""
+"""The `comptoir` command: serve, generate demo data, run a reference source, print and check the
+schema, mint tokens, manage the outbox."""
 
 from __future__ import annotations
 
@@ -71,15 +72,49 @@ def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
+    check_breaking: Annotated[
+        Path | None,
+        typer.Option(
+            "--check-breaking",
+            metavar="OLD.graphql",
+            help="Compare with an older SDL (e.g. schema/released/v1.graphql): list breaking "
+            "changes and exit 1 if there are any; dangerous ones are warnings.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
 ) -> None:
     """Print the GraphQL schema (SDL); `comptoir schema -o schema.graphql` regenerates the file."""
     from comptoir.graph.schema import printed_schema
 
     text = printed_schema()
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
+    if output is not None:
         output.write_text(text, encoding="utf-8")
+    if check_breaking is not None:
+        _check_breaking(check_breaking, text)
+    elif output is None:
+        typer.echo(text, nl=False)
+
+
+def _check_breaking(old: Path, current: str) -> None:
+    """Print what changed since `old` for existing queries; exit 1 on a breaking change."""
+    from comptoir.graph.schema_changes import InvalidSchemaText, schema_changes
+
+    try:
+        changes = schema_changes(old.read_text(encoding="utf-8"), current)
+    except (InvalidSchemaText, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(
+            f"{old} is not a GraphQL schema: {exc}", param_hint="--check-breaking"
+        ) from exc
+    for danger in changes.dangerous:
+        typer.echo(f"warning: dangerous: {danger.type.name}: {danger.description}", err=True)
+    for change in changes.breaking:
+        typer.echo(f"breaking: {change.type.name}: {change.description}")
+    if changes.breaking:
+        typer.echo(f"{len(changes.breaking)} breaking change(s) since {old}")
+        raise typer.Exit(1)
+    typer.echo(f"no breaking change since {old} ({len(changes.dangerous)} dangerous)")
 
 
 @app.command()
