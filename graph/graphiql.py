@@ -44,20 +44,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 EXAMPLE_QUERY = """\
-# A category page: the category, its subcategories and the
-# first 24 products this channel shows, with their price
-# range and whether they can be sold.
+# A category page: the category, its subcategories
+# and the first 24 products this channel shows, with
+# their price range and whether they can be sold.
 #
-# Headers (the tab below): every request names its sales
-# channel with X-Channel-Key. With the demo channels the web
-# channel's key is filled in; otherwise put your channel's
-# key there. To ask as a signed-in shopper (`me`, orders,
-# `placeOrder`), add "Authorization": "Bearer <token>"
+# Headers (the tab below): every request names its
+# sales channel with X-Channel-Key. With the demo
+# channels the web channel's key is filled in;
+# otherwise put your channel's key there. To ask as
+# a signed-in shopper (`me`, orders, `placeOrder`),
+# add "Authorization": "Bearer <token>"
 # (`comptoir token CU-100001` mints a demo one).
 #
-# Run: Ctrl-Enter or ▶. Complete: Ctrl-Space. The Docs and
-# Explorer buttons on the left browse the schema.
-query CategoryPage($categoryId: ID! = "C-women", $after: String) {
+# Run: Ctrl-Enter or ▶. Complete: Ctrl-Space.
+# Docs and Explorer, on the left, browse the schema.
+query CategoryPage(
+  $categoryId: ID! = "C-women"
+  $after: String
+) {
   category(id: $categoryId) {
     name
     children {
