@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from comptoir.sources.reference.db import Database
-from comptoir.sources.reference.idempotency import idempotent_post
+from comptoir.sources.reference.idempotency import idempotent_route
 from comptoir.sources.reference.lists import newest_first
 from comptoir.sources.reference.pim import batch
 from comptoir.sources.reference.scale import utc_now_iso
@@ -23,7 +23,6 @@ from comptoir.sources.reference.web import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -165,33 +164,11 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
             raise SourceError(400, "missing_parameter", "the customer_id parameter is required")
         return newest_first(db, "loyalty_transactions", "created_at", "seq", int, params)
 
-    async def post_customer(request: Request) -> Response:
-        raw = await request.body()
-        return await worker.run(
-            idempotent_post,
-            db,
-            "/customers",
-            request.headers.get("idempotency-key"),
-            raw,
-            create_customer,
-        )
-
-    async def post_redemption(request: Request) -> Response:
-        raw = await request.body()
-        return await worker.run(
-            idempotent_post,
-            db,
-            "/loyalty/redemptions",
-            request.headers.get("idempotency-key"),
-            raw,
-            redeem,
-        )
-
     routes = [
         Route("/customers", worker.get(customers), methods=["GET"]),
-        Route("/customers", post_customer, methods=["POST"]),
+        idempotent_route(worker, db, "/customers", create_customer),
         Route("/loyalty/accounts", worker.get(accounts), methods=["GET"]),
         Route("/loyalty/transactions", worker.get(transactions), methods=["GET"]),
-        Route("/loyalty/redemptions", post_redemption, methods=["POST"]),
+        idempotent_route(worker, db, "/loyalty/redemptions", redeem),
     ]
     return SourceParts(routes, [db])

@@ -16,8 +16,10 @@ from typing import Any
 
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.scale import utc_now_iso
-from comptoir.sources.reference.web import SourceError, json_text_response, parse_json
+from comptoir.sources.reference.web import SourceError, Worker, json_text_response, parse_json
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 MAX_KEY_LENGTH = 255
 
@@ -68,3 +70,14 @@ def idempotent_post(
                 (path, key, digest, status, body, utc_now_iso()),
             )
     return json_text_response(body, status)
+
+
+def idempotent_route(worker: Worker, db: Database, path: str, handler: Handler) -> Route:
+    """``POST path`` answered by :func:`idempotent_post` with ``handler``, in a worker thread."""
+
+    async def endpoint(request: Request) -> Response:
+        raw = await request.body()
+        key = request.headers.get("idempotency-key")
+        return await worker.run(idempotent_post, db, path, key, raw, handler)
+
+    return Route(path, endpoint, methods=["POST"])

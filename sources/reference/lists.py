@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.web import decode_cursor, encode_cursor, items_response, parse_limit
 from starlette.datastructures import QueryParams
@@ -9,12 +11,19 @@ from starlette.responses import Response
 
 
 def newest_first(
-    db: Database, table: str, time_column: str, tie_column: str, tie_type: type, params: QueryParams
+    db: Database,
+    table: str,
+    time_column: str,
+    tie_column: str,
+    tie_type: type,
+    params: QueryParams,
+    view: Callable[[str], str] | None = None,
 ) -> Response:
     """Rows of ``params["customer_id"]`` ordered by ``time_column`` then ``tie_column``, descending.
 
     The cursor holds the last row's (time, tie) pair, so pages never skip or
-    repeat rows even when new ones arrive between two requests.
+    repeat rows even when new ones arrive between two requests. ``view``
+    rewrites each stored document before it is served.
     """
     limit = parse_limit(params)
     sql = f"SELECT {time_column}, {tie_column}, doc FROM {table} WHERE customer_id = ?"
@@ -29,4 +38,7 @@ def newest_first(
         rows = conn.execute(sql, [*args, limit + 1]).fetchall()
     more, rows = len(rows) > limit, rows[:limit]
     next_cursor = encode_cursor(table, [rows[-1][0], rows[-1][1]]) if more else None
-    return items_response((row[2] for row in rows), table, paged=True, next_cursor=next_cursor)
+    docs = (row[2] for row in rows)
+    return items_response(
+        docs if view is None else map(view, docs), table, paged=True, next_cursor=next_cursor
+    )

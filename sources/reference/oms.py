@@ -1,24 +1,30 @@
-"""The reference oms: orders by id or by customer (newest first), and placing orders.
+"""The reference oms: orders (reads and placing), delivery promises, returns.
 
 Placing an order checks the customer in the crm's file of the same data
-directory, as the oms of a real stack would ask the crm.
+directory, as the oms of a real stack would ask the crm; promises read the
+erp's stock and locations and the pim's variants, returns the erp's
+locations. The oms's clock (:mod:`~comptoir.sources.reference.clock`) dates
+orders and returns, and decides cut-offs and return windows.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from comptoir.sources.reference.clock import Clock, wall_clock
 from comptoir.sources.reference.crm import Text, next_counter
 from comptoir.sources.reference.db import Database
-from comptoir.sources.reference.idempotency import idempotent_post
+from comptoir.sources.reference.idempotency import Handler, idempotent_route
 from comptoir.sources.reference.lists import newest_first
 from comptoir.sources.reference.money import ZERO, fmt, included_vat
 from comptoir.sources.reference.pim import batch
+from comptoir.sources.reference.promises import Promiser
+from comptoir.sources.reference.returns import order_text_view, order_view, return_creator
 from comptoir.sources.reference.scale import iso
 from comptoir.sources.reference.storage import dumps
 from comptoir.sources.reference.web import (
@@ -26,6 +32,7 @@ from comptoir.sources.reference.web import (
     SourceParts,
     Worker,
     parse_ids,
+    parse_json,
     validate,
 )
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -146,32 +153,35 @@ def order_document(body: NewOrder, order_id: str, now: str) -> dict[str, object]
     }
 
 
-def order_creator(
-    customer_exists: Callable[[str], bool],
-) -> Callable[[sqlite3.Connection, Any], tuple[int, str]]:
+def order_creator(customer_exists: Callable[[str], bool], clock: Clock = wall_clock) -> Handler:
     """The handler placing an order; 422 ``unknown_customer`` for a customer the crm lacks."""
 
     def create(conn: sqlite3.Connection, payload: Any) -> tuple[int, str]:
         body = validate(NewOrder, payload)
         if not customer_exists(body.customer_id):
             raise SourceError(422, "unknown_customer", f"no customer {body.customer_id}")
-        moment = datetime.now(UTC)
+        moment = clock()
         order_id = f"O-{moment.year}-{next_counter(conn, 'order'):06d}"
         doc = order_document(body, order_id, iso(moment))
-        text = dumps(doc)
         conn.execute(
             "INSERT INTO orders (id, customer_id, placed_at, doc) VALUES (?, ?, ?, ?)",
-            (order_id, body.customer_id, doc["placed_at"], text),
+            (order_id, body.customer_id, doc["placed_at"], dumps(doc)),
         )
-        return 201, text
+        return 201, dumps(order_view(doc, moment))
 
     return create
 
 
-def build(data_dir: Path, worker: Worker) -> SourceParts:
-    """The oms's routes over ``<data_dir>/oms.sqlite`` (customers checked in ``crm.sqlite``)."""
+def _optional(path: Path) -> Database | None:
+    return Database(path) if path.is_file() else None
+
+
+def build(data_dir: Path, worker: Worker, clock: Clock = wall_clock) -> SourceParts:
+    """The oms's routes over ``<data_dir>/oms.sqlite``, reading the crm's, erp's and pim's files."""
     db = Database(data_dir / "oms.sqlite")
-    crm = Database(data_dir / "crm.sqlite") if (data_dir / "crm.sqlite").is_file() else None
+    crm, erp, pim = (_optional(data_dir / f"{name}.sqlite") for name in ("crm", "erp", "pim"))
+    promiser = Promiser(erp, pim, clock)
+    view = order_text_view(clock)
 
     def customer_exists(customer_id: str) -> bool:
         if crm is None:
@@ -182,25 +192,33 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
                 is not None
             )
 
-    create = order_creator(customer_exists)
+    def accepts_returns(location_id: str) -> bool:
+        if erp is None:
+            return False
+        with erp.connection() as conn:
+            row = conn.execute("SELECT doc FROM locations WHERE id = ?", (location_id,)).fetchone()
+        return row is not None and json.loads(row[0]).get("accepts_returns") is True
+
+    create = order_creator(customer_exists, clock)
+    create_return = return_creator(clock, accepts_returns)
 
     def orders(params: QueryParams) -> Response:
         ids = parse_ids(params, "ids", required=False)
         if ids is not None:
-            return batch(db, "orders", "id", ids, "orders")
+            return batch(db, "orders", "id", ids, "orders", view=view)
         customer_id = params.get("customer_id")
         if not customer_id:
             raise SourceError(400, "missing_parameter", "give ids or customer_id")
-        return newest_first(db, "orders", "placed_at", "id", str, params)
+        return newest_first(db, "orders", "placed_at", "id", str, params, view=view)
 
-    async def post_order(request: Request) -> Response:
-        raw = await request.body()
-        return await worker.run(
-            idempotent_post, db, "/orders", request.headers.get("idempotency-key"), raw, create
-        )
+    async def post_promise(request: Request) -> Response:
+        payload = parse_json(await request.body())
+        return await worker.run(promiser.answer, payload)
 
     routes = [
         Route("/orders", worker.get(orders), methods=["GET"]),
-        Route("/orders", post_order, methods=["POST"]),
+        idempotent_route(worker, db, "/orders", create),
+        idempotent_route(worker, db, "/returns", create_return),
+        Route("/promises", post_promise, methods=["POST"]),
     ]
-    return SourceParts(routes, [db] + ([crm] if crm else []))
+    return SourceParts(routes, [db, *(other for other in (crm, erp, pim) if other is not None)])

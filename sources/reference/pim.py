@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from comptoir.sources.reference.db import Database
@@ -52,16 +53,26 @@ class CategoryTree:
 
 
 def batch(
-    db: Database, table: str, key: str, ids: list[str], collection: str, order: str = ""
+    db: Database,
+    table: str,
+    key: str,
+    ids: list[str],
+    collection: str,
+    order: str = "",
+    view: Callable[[str], str] | None = None,
 ) -> Response:
-    """``{"items": [...]}`` of the rows of ``table`` whose ``key`` is one of ``ids``: one query."""
+    """``{"items": [...]}`` of the rows of ``table`` whose ``key`` is one of ``ids``: one query.
+
+    ``view`` rewrites each stored document before it is served.
+    """
     if not ids:
         return items_response([], collection)
     with db.connection() as conn:
         rows = conn.execute(
             f"SELECT doc FROM {table} WHERE {key} IN ({placeholders(len(ids))}){order}", ids
         ).fetchall()
-    return items_response((row[0] for row in rows), collection)
+    docs = (row[0] for row in rows)
+    return items_response(docs if view is None else map(view, docs), collection)
 
 
 def build(data_dir: Path, worker: Worker) -> SourceParts:

@@ -11,6 +11,7 @@ from types import TracebackType
 
 import uvicorn
 from comptoir.sources.reference.apps import build_reference_app, build_source_app
+from comptoir.sources.reference.clock import Clock
 from comptoir.sources.reference.storage import SOURCE_NAMES
 
 
@@ -45,6 +46,8 @@ class EmbeddedSources:
     The server binds 127.0.0.1 on a free port (or ``port``), logs no access
     lines and leaves the host's logging configuration and signal handlers
     alone. Leaving the block shuts it down and closes the databases.
+    ``clock`` is the oms's "now" (default: ``COMPTOIR_REFERENCE_NOW`` or wall
+    time).
     """
 
     def __init__(
@@ -54,11 +57,13 @@ class EmbeddedSources:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Clock | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.tokens = dict(tokens or {})
         self.host = host
         self.port = port
+        self.clock = clock
         self.base_urls: dict[str, str] = {}
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -72,7 +77,7 @@ class EmbeddedSources:
 
     async def start(self) -> None:
         """Bind, start serving and wait until the server accepts connections."""
-        app = build_reference_app(self.data_dir, self.tokens)
+        app = build_reference_app(self.data_dir, self.tokens, clock=self.clock)
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
         # and without it every keep-alive response waits for a delayed ACK (about 40 ms).
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
