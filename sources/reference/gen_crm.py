@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from comptoir.sources.reference import cases
-from comptoir.sources.reference.places import FIRST_NAMES, LAST_NAMES, STORES, Place
+from comptoir.sources.reference.places import CASE_STORES, FIRST_NAMES, LAST_NAMES, STORES, Place
 from comptoir.sources.reference.scale import ANCHOR, DemoScale, iso
 
 _SEGMENTS = (
@@ -20,7 +20,7 @@ _SEGMENTS = (
     ("employee", 0.02),
     ("b2b", 0.02),
 )
-_STORE_BY_ID = {store.id: store for store in STORES}
+_STORE_BY_ID = {store.id: store for store in STORES + CASE_STORES}
 
 
 @dataclass
@@ -110,6 +110,9 @@ def generate_customers(
             has_account = True
         elif customer_id == cases.CUSTOMER_MIXED_CASE_EMAIL:
             first, last, email = "Camille", "Durand", cases.MIXED_CASE_EMAIL
+        elif customer_id == cases.CUSTOMER_BRIVE:
+            home = _STORE_BY_ID[cases.STORE_BRIVE_RETURNS]
+            preferred = cases.STORE_BRIVE_RETURNS
         taken.add(email.lower())
         docs.append(
             {

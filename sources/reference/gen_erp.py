@@ -37,7 +37,7 @@ class ErpData:
 
 
 def location_documents() -> list[dict[str, Any]]:
-    """Both warehouses and every store."""
+    """Both warehouses and every store; only stores may accept returns."""
     stamp = iso(ANCHOR - timedelta(days=300))
     return [
         {
@@ -51,6 +51,7 @@ def location_documents() -> list[dict[str, Any]]:
             "longitude": p.longitude,
             "ship_from": p.ship_from,
             "click_and_collect": p.click_and_collect,
+            "accepts_returns": p.accepts_returns,
             "updated_at": stamp,
         }
         for p in LOCATIONS
@@ -212,6 +213,17 @@ def _random_stock(rng: random.Random, plan: ProductPlan) -> list[dict[str, Any]]
     return rows
 
 
+def _case_quantity(sku: str, location: str) -> tuple[int, int]:
+    """(on_hand, reserved) of a guaranteed product's sku at ``location``."""
+    if (sku, location) == (cases.SKU_FULL, cases.STORE_PARIS_CENTRAL):
+        return 7, 2
+    if (sku, location) == (cases.SKU_FULL, cases.STORE_BRIVE_NO_RETURNS):
+        return 2, 0
+    if location == cases.STORE_BRIVE_RETURNS:
+        return 4, 0
+    return (40 if location.startswith("L-WH") else 5), 0
+
+
 def _case_stock(plan: ProductPlan) -> list[dict[str, Any]]:
     stamp = iso(ANCHOR - timedelta(hours=5))
     rows: list[dict[str, Any]] = []
@@ -227,17 +239,19 @@ def _case_stock(plan: ProductPlan) -> list[dict[str, Any]]:
             rows.append(_stock_row(sku, cases.STORE_SHIP_FROM, 1, 3, stamp))
         else:
             held = (["L-WH-LYON", "L-WH-LILLE"] if _ONLINE & set(plan.channels) else []) + (
-                [cases.STORE_PARIS_CENTRAL, cases.STORE_SHIP_FROM, "L-STORE-LYON-01"]
+                [
+                    cases.STORE_PARIS_CENTRAL,
+                    cases.STORE_SHIP_FROM,
+                    "L-STORE-LYON-01",
+                    cases.STORE_BRIVE_RETURNS,
+                ]
                 if "store" in plan.channels
                 else []
             )
+            if sku == cases.SKU_FULL:
+                held.append(cases.STORE_BRIVE_NO_RETURNS)
             for location in held:
-                on_hand, reserved = (
-                    (7, 2)
-                    if (sku, location) == (cases.SKU_FULL, cases.STORE_PARIS_CENTRAL)
-                    else (40 if location.startswith("L-WH") else 5, 0)
-                )
-                rows.append(_stock_row(sku, location, on_hand, reserved, stamp))
+                rows.append(_stock_row(sku, location, *_case_quantity(sku, location), stamp))
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Generate the oms's orders: every channel and status, consistent lines and totals."""
+"""Generate the oms's orders: every channel and status, with lines, totals, parcels, returns."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from comptoir.sources.reference import cases
 from comptoir.sources.reference.gen_catalog import Catalog
 from comptoir.sources.reference.gen_crm import CustomerPlan
 from comptoir.sources.reference.gen_erp import STORE, WEB, ErpData
+from comptoir.sources.reference.gen_tracking import PLACES, Route, Tracker
 from comptoir.sources.reference.money import ZERO, fmt, included_vat, to_cents
-from comptoir.sources.reference.places import CARRIERS, STORES, STREETS
+from comptoir.sources.reference.places import STORES, STREETS
+from comptoir.sources.reference.returns import RETURN_WINDOW
 from comptoir.sources.reference.scale import ANCHOR, DemoScale, iso
 from comptoir.sources.reference.storage import dumps
 
@@ -22,7 +24,11 @@ _WELCOME_PCT = Decimal("0.10")
 
 
 class OrderRow(NamedTuple):
-    """A generated order: its stored JSON and the fields the loyalty ledger and the table need."""
+    """A generated order: its stored JSON and the fields the loyalty ledger and the table need.
+
+    ``returned_at`` holds when each refunded return was asked for, ``returns`` how many
+    returns it has.
+    """
 
     id: str
     customer_id: str
@@ -31,6 +37,7 @@ class OrderRow(NamedTuple):
     placed_at: str
     grand_total: str
     returned_at: tuple[str, ...]
+    returns: int
     doc: str
 
     @classmethod
@@ -43,14 +50,19 @@ class OrderRow(NamedTuple):
             order["status"],
             order["placed_at"],
             order["totals"]["grand_total"],
-            tuple(ret["created_at"] for ret in order["returns"]),
+            tuple(ret["created_at"] for ret in order["returns"] if ret["status"] == "refunded"),
+            len(order["returns"]),
             dumps(order),
         )
 
 
 @dataclass(frozen=True)
 class CaseOrder:
-    """The fixed shape of one of the omnichannel customer's orders."""
+    """The fixed shape of a guaranteed order (the omnichannel customer's unless told).
+
+    ``stage`` pins how far a shipped order's parcel went, ``returns`` gives
+    one return per line, in line order, by status.
+    """
 
     days: float
     channel: str
@@ -58,12 +70,17 @@ class CaseOrder:
     mode: str = "home"
     discount: bool = False
     skus: tuple[str, ...] = ()
+    quantity: int = 1
+    stage: str | None = None
+    split: bool = False
+    returns: tuple[str, ...] = ()
+    customer: str = cases.CUSTOMER_OMNICHANNEL
 
 
 _CASE_ORDERS: tuple[CaseOrder, ...] = (
     CaseOrder(1, "web", "placed", skus=(cases.SKU_FULL,)),
-    CaseOrder(2, "app", "allocated"),
-    CaseOrder(4, "web", "shipped", mode="click_and_collect"),
+    CaseOrder(2, "app", "allocated", stage="label_created"),
+    CaseOrder(4, "web", "shipped", mode="click_and_collect", stage="ready_for_pickup"),
     CaseOrder(6, "store", "delivered", mode="click_and_collect"),
     CaseOrder(9, "marketplace", "delivered"),
     CaseOrder(12, "web", "cancelled"),
@@ -79,7 +96,31 @@ _CASE_ORDERS: tuple[CaseOrder, ...] = (
         )
         for k in range(1, 24)
     ),
+    CaseOrder(5, "web", "delivered", skus=(cases.SKU_FULL, "V-00001-NAVY-L"), quantity=2),
+    CaseOrder(1.5, "web", "shipped", stage="in_transit"),
+    CaseOrder(2, "app", "shipped", stage="out_for_delivery"),
+    CaseOrder(3, "web", "shipped", stage="exception"),
+    CaseOrder(
+        8,
+        "web",
+        "delivered",
+        skus=("V-00001-TEAL-S", "V-00001-NAVY-S", "V-00001-TEAL-L"),
+        split=True,
+    ),
+    CaseOrder(
+        20,
+        "web",
+        "returned",
+        skus=("V-00001-TEAL-S", "V-00001-TEAL-L", "V-00001-NAVY-S", "V-00001-NAVY-M"),
+        returns=("refunded", "received", "requested", "rejected"),
+    ),
+    CaseOrder(10, "web", "returned", skus=("V-00001-NAVY-M",), returns=("refunded",)),
+    CaseOrder(4, "web", "delivered", skus=(cases.SKU_FULL,), customer=cases.CUSTOMER_BRIVE),
 )
+
+
+_CASE_CUSTOMERS = {case.customer for case in _CASE_ORDERS}
+"""Their orders in one parcel leave L-WH-LYON, so that the cases can say where from."""
 
 
 @dataclass
@@ -94,6 +135,11 @@ class OrderDraft:
     location: str | None
     discount: bool
     skus: tuple[str, ...] = ()
+    quantity: int = 1
+    stage: str | None = None
+    split: bool = False
+    returns: tuple[str, ...] | None = None
+    """Statuses of one return per line, in line order; ``None``: drawn at random."""
 
 
 class OrderFactory:
@@ -112,7 +158,7 @@ class OrderFactory:
                 for sku in plan.skus
                 if price_list in erp.base_prices.get(sku, {})
             ]
-        self.shipments = 0
+        self.tracker = Tracker(rng)
 
     def _lines(self, draft: OrderDraft) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
         price_list = STORE if draft.channel == "store" else WEB
@@ -122,7 +168,7 @@ class OrderFactory:
         lines: list[dict[str, Any]] = []
         subtotal = discount = ZERO
         for index, sku in enumerate(skus, start=1):
-            quantity = 1 if draft.skus else self.rng.choices((1, 2, 3), (80, 15, 5))[0]
+            quantity = draft.quantity if draft.skus else self.rng.choices((1, 2, 3), (80, 15, 5))[0]
             unit = self.base[sku][price_list]
             gross = unit * quantity
             line_discount = to_cents(gross * _WELCOME_PCT) if draft.discount else ZERO
@@ -140,32 +186,50 @@ class OrderFactory:
             )
         return lines, subtotal, discount
 
-    def _shipments(self, draft: OrderDraft) -> tuple[list[dict[str, Any]], datetime]:
-        last = draft.placed
-        if draft.channel == "store" or draft.status in ("placed", "allocated", "cancelled"):
-            return [], last
-        self.shipments += 1
-        origin = "L-WH-LYON" if self.rng.random() < 0.7 else "L-WH-LILLE"
-        if draft.customer.id == cases.CUSTOMER_OMNICHANNEL:
-            origin = "L-WH-LYON"
-        shipped = draft.placed + timedelta(hours=self.rng.uniform(18, 40))
-        delivered = (
-            shipped + timedelta(hours=self.rng.uniform(30, 80))
-            if draft.status != "shipped"
-            else None
-        )
-        last = delivered or shipped
-        return [
-            {
-                "id": f"S-{self.shipments}",
-                "status": "shipped" if delivered is None else "delivered",
-                "carrier": self.rng.choice(CARRIERS),
-                "tracking_number": f"{self.rng.randrange(10**12):012d}FR",
-                "from_location_id": origin,
-                "shipped_at": iso(shipped),
-                "delivered_at": iso(delivered) if delivered else None,
-            }
-        ], last
+    def _stage(self, draft: OrderDraft) -> str | None:
+        """How far the order's parcels went; ``None``: it has none (not sent, or sold in store)."""
+        if draft.channel == "store" or draft.status in ("placed", "cancelled"):
+            return None
+        if draft.stage is not None:
+            return draft.stage
+        if draft.status == "allocated":
+            return "label_created" if self.rng.random() < 0.5 else None
+        if draft.status in ("delivered", "returned"):
+            return "delivered"
+        if draft.mode == "click_and_collect":
+            return self.rng.choices(("in_transit", "ready_for_pickup"), (40, 60))[0]
+        stages = ("in_transit", "out_for_delivery", "exception")
+        return self.rng.choices(stages, (70, 20, 10))[0]
+
+    def _returns(
+        self, draft: OrderDraft, lines: list[dict[str, Any]], delivered: datetime | None
+    ) -> list[dict[str, Any]]:
+        """The draft's returns: those it names, else a refunded one if returned, else at random.
+
+        Only drafts drawn at random (``returns`` None) may get a return of a recent delivery.
+        """
+        if delivered is None:
+            return []
+        store = draft.customer.preferred_store
+        if draft.returns:
+            return [
+                self.tracker.return_of(status, line, line["quantity"], delivered, store)
+                for status, line in zip(draft.returns, lines, strict=False)
+            ]
+        if draft.status == "returned":
+            return [
+                self.tracker.return_of("refunded", lines[0], lines[0]["quantity"], delivered, store)
+            ]
+        if (
+            draft.returns is None
+            and ANCHOR - delivered < RETURN_WINDOW
+            and self.rng.random() < 0.15
+        ):
+            status = self.rng.choices(("requested", "received", "rejected"), (45, 35, 20))[0]
+            line = self.rng.choice(lines)
+            quantity = self.rng.randint(1, line["quantity"])
+            return [self.tracker.return_of(status, line, quantity, delivered, store)]
+        return []
 
     def build(self, number: int, draft: OrderDraft) -> dict[str, Any]:
         """The document of order ``number``."""
@@ -173,19 +237,28 @@ class OrderFactory:
         net = subtotal - discount
         shipping = Decimal("4.90") if draft.mode == "home" and net < 60 else ZERO
         grand = net + shipping
-        shipments, last = self._shipments(draft)
-        returns: list[dict[str, Any]] = []
-        if draft.status == "returned":
-            last += timedelta(days=self.rng.uniform(3, 14))
-            returns.append(
-                {
-                    "id": f"R-{number}",
-                    "status": "refunded",
-                    "lines": [{"line_id": "1", "quantity": lines[0]["quantity"]}],
-                    "created_at": iso(last),
-                }
-            )
         home = draft.customer.home
+        store = PLACES[draft.location] if draft.location else None
+        stage = self._stage(draft)
+        shipments: list[dict[str, Any]] = []
+        delivered = draft.placed if draft.status in ("delivered", "returned") else None
+        last = draft.placed
+        if stage is not None:
+            city = store.city if store is not None and draft.mode != "home" else home.city
+            route = Route(
+                draft.placed,
+                lines,
+                city,
+                store.id if draft.mode != "home" and store else None,
+                stage,
+                draft.split,
+                "L-WH-LYON" if draft.customer.id in _CASE_CUSTOMERS else None,
+            )
+            journey = self.tracker.journey(route)
+            shipments, last = journey.shipments, journey.last
+            delivered = journey.delivered if delivered is not None else None
+        returns = self._returns(draft, lines, delivered)
+        stamps = [last, *(datetime.fromisoformat(r["created_at"]) for r in returns)]
         address = (
             None
             if draft.mode != "home"
@@ -219,7 +292,7 @@ class OrderFactory:
             },
             "shipments": shipments,
             "returns": returns,
-            "updated_at": iso(min(last, ANCHOR)),
+            "updated_at": iso(min(max(stamps), ANCHOR)),
         }
 
 
@@ -248,26 +321,38 @@ def _random_draft(rng: random.Random, customers: list[CustomerPlan]) -> OrderDra
     else:
         mode, location = "home", None
     discount = channel != "store" and rng.random() < 0.1
-    return OrderDraft(
-        customer, channel, placed, _status(rng, channel, age), mode, location, discount
-    )
+    status = _status(rng, channel, age)
+    split = mode == "home" and rng.random() < 0.12  # when it has several lines
+    return OrderDraft(customer, channel, placed, status, mode, location, discount, split=split)
 
 
 def generate_orders(
     scale: DemoScale, seed: int, catalog: Catalog, erp: ErpData, customers: list[CustomerPlan]
 ) -> list[OrderRow]:
-    """The omnichannel customer's case orders first, then random orders up to ``scale.orders``."""
+    """The guaranteed orders first, then random orders up to ``scale.orders``."""
     rng = random.Random(f"{seed}:oms")
     factory = OrderFactory(rng, catalog, erp)
     orders: list[OrderRow] = []
-    lea = customers[0]
+    by_id = {customer.id: customer for customer in customers}
     for case in _CASE_ORDERS:
         placed = (ANCHOR - timedelta(days=case.days)).replace(hour=10, minute=len(orders) + 5)
         location = cases.STORE_PARIS_CENTRAL if case.mode == "click_and_collect" else None
+        number = len(orders) + 1
         draft = OrderDraft(
-            lea, case.channel, placed, case.status, case.mode, location, case.discount, case.skus
+            by_id[case.customer],
+            case.channel,
+            placed,
+            case.status,
+            case.mode,
+            location,
+            case.discount,
+            case.skus,
+            case.quantity,
+            case.stage,
+            case.split,
+            case.returns,
         )
-        orders.append(OrderRow.of(factory.build(len(orders) + 1, draft)))
+        orders.append(OrderRow.of(factory.build(number, draft)))
     while len(orders) < scale.orders:
         orders.append(OrderRow.of(factory.build(len(orders) + 1, _random_draft(rng, customers))))
     return orders

@@ -162,7 +162,8 @@ def _write_oms(conn: sqlite3.Connection, orders: list[OrderRow]) -> None:
         ("seq", "id", "customer_id", "placed_at", "doc"),
         [(n, o.id, o.customer_id, o.placed_at, o.doc) for n, o in enumerate(orders, 1)],
     )
-    insert_rows(conn, "counters", ("name", "value"), [("order", len(orders))])
+    returns = sum(order.returns for order in orders)
+    insert_rows(conn, "counters", ("name", "value"), [("order", len(orders)), ("return", returns)])
 
 
 def _write_promo(conn: sqlite3.Connection, catalog: Catalog) -> None:

@@ -18,12 +18,20 @@ class Place:
     longitude: float
     ship_from: bool
     click_and_collect: bool
+    accepts_returns: bool = False
 
 
 def _store(
-    code: str, name: str, city: str, postal: str, lat: float, lon: float, ship_from: bool = False
+    code: str,
+    name: str,
+    city: str,
+    postal: str,
+    lat: float,
+    lon: float,
+    ship_from: bool = False,
+    returns: bool = True,
 ) -> Place:
-    return Place(f"L-STORE-{code}", "store", name, city, postal, lat, lon, ship_from, True)
+    return Place(f"L-STORE-{code}", "store", name, city, postal, lat, lon, ship_from, True, returns)
 
 
 WAREHOUSES: tuple[Place, ...] = (
@@ -57,9 +65,9 @@ STORES: tuple[Place, ...] = (
     _store("PARIS-03", "Paris Saint-Germain", "Paris", "75006", 48.8539, 2.3338),
     _store("PARIS-04", "Paris Bastille", "Paris", "75011", 48.8532, 2.3693),
     _store("PARIS-05", "Paris Montparnasse", "Paris", "75015", 48.8422, 2.3211),
-    _store("PARIS-06", "Paris Batignolles", "Paris", "75017", 48.8836, 2.3193),
+    _store("PARIS-06", "Paris Batignolles", "Paris", "75017", 48.8836, 2.3193, returns=False),
     _store("LYON-01", "Lyon Bellecour", "Lyon", "69002", 45.7578, 4.8320),
-    _store("LYON-02", "Lyon Part-Dieu", "Lyon", "69003", 45.7606, 4.8596),
+    _store("LYON-02", "Lyon Part-Dieu", "Lyon", "69003", 45.7606, 4.8596, returns=False),
     _store(
         "MARSEILLE-01",
         "Marseille Vieux-Port",
@@ -84,7 +92,7 @@ STORES: tuple[Place, ...] = (
         "TOULOUSE-01", "Toulouse Capitole", "Toulouse", "31000", 43.6045, 1.4440, ship_from=True
     ),
     _store("STRASBOURG-01", "Strasbourg Kléber", "Strasbourg", "67000", 48.5834, 7.7458),
-    _store("NICE-01", "Nice Masséna", "Nice", "06000", 43.6975, 7.2700),
+    _store("NICE-01", "Nice Masséna", "Nice", "06000", 43.6975, 7.2700, returns=False),
     _store("RENNES-01", "Rennes République", "Rennes", "35000", 48.1098, -1.6790),
     _store("MONTPELLIER-01", "Montpellier Comédie", "Montpellier", "34000", 43.6085, 3.8797),
     _store("GRENOBLE-01", "Grenoble Victor-Hugo", "Grenoble", "38000", 45.1885, 5.7245),
@@ -92,7 +100,7 @@ STORES: tuple[Place, ...] = (
     _store("TOURS-01", "Tours Nationale", "Tours", "37000", 47.3931, 0.6880),
     _store("ANGERS-01", "Angers Ralliement", "Angers", "49100", 47.4712, -0.5518),
     _store("REIMS-01", "Reims Cathédrale", "Reims", "51100", 49.2535, 4.0336),
-    _store("LE-HAVRE-01", "Le Havre Coty", "Le Havre", "76600", 49.4944, 0.1079),
+    _store("LE-HAVRE-01", "Le Havre Coty", "Le Havre", "76600", 49.4944, 0.1079, returns=False),
     _store("BREST-01", "Brest Siam", "Brest", "29200", 48.3890, -4.4869),
     _store("METZ-01", "Metz Serpenoise", "Metz", "57000", 49.1163, 6.1757),
     _store("NANCY-01", "Nancy Stanislas", "Nancy", "54000", 48.6936, 6.1832),
@@ -122,11 +130,38 @@ STORES: tuple[Place, ...] = (
         "SAINT-ETIENNE-01", "Saint-Étienne Jean-Jaurès", "Saint-Étienne", "42000", 45.4397, 4.3872
     ),
     _store("MULHOUSE-01", "Mulhouse Réunion", "Mulhouse", "68100", 47.7508, 7.3359),
-    _store("BAYONNE-01", "Bayonne Port-Neuf", "Bayonne", "64100", 43.4929, -1.4748),
+    _store("BAYONNE-01", "Bayonne Port-Neuf", "Bayonne", "64100", 43.4929, -1.4748, returns=False),
     _store("LE-MANS-01", "Le Mans Jacobins", "Le Mans", "72000", 48.0061, 0.1996),
 )
+"""Stores drawn at random for customers' homes, random orders and random stock. A few take no
+returns (``accepts_returns`` false): small formats without a returns counter."""
 
-LOCATIONS: tuple[Place, ...] = WAREHOUSES + STORES
+CASE_STORES: tuple[Place, ...] = (
+    _store("BRIVE-01", "Brive Guierle", "Brive-la-Gaillarde", "19100", 45.1582, 1.5321),
+    _store("BRIVE-02", "Brive Gare", "Brive-la-Gaillarde", "19100", 45.1497, 1.5298, returns=False),
+)
+"""Stores that only the guaranteed cases use: the random draws leave them out, so they hold
+only the stock :mod:`~comptoir.sources.reference.gen_erp` gives the guaranteed products."""
+
+LOCATIONS: tuple[Place, ...] = WAREHOUSES + STORES + CASE_STORES
+
+HUBS: dict[str, str] = {
+    "colissimo": "Chilly-Mazarin",
+    "chronopost": "Alfortville",
+    "dpd": "Bonneuil-sur-Marne",
+    "ups": "Roissy-en-France",
+    "mondial-relay": "Bondoufle",
+}
+"""The sorting hub each carrier's parcels pass through, named in tracking events."""
+
+TRACKING_URLS: dict[str, str] = {
+    "colissimo": "https://www.laposte.fr/outils/suivre-vos-envois?code={}",
+    "chronopost": "https://www.chronopost.fr/tracking-no-cms/suivi-page?listeNumerosLT={}",
+    "dpd": "https://trace.dpd.fr/fr/trace/{}",
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "mondial-relay": "https://www.mondialrelay.fr/suivi-de-colis/?numeroExpedition={}",
+}
+"""Each carrier's public tracking page, ``{}`` standing for the tracking number."""
 
 FIRST_NAMES: tuple[str, ...] = (
     "Léa",

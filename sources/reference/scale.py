@@ -47,8 +47,12 @@ class DemoScale:
 
 
 def iso(moment: datetime) -> str:
-    """ISO 8601 with offset and whole seconds: ``2026-11-20T09:12:00+00:00``."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+    """ISO 8601 in UTC, with offset and whole seconds: ``2026-11-20T09:12:00+00:00``."""
+    if moment.tzinfo is not UTC:  # the generator's moments are UTC already: skip the work
+        moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0)
+    return moment.isoformat()
 
 
 def days_before_anchor(days: float) -> datetime:
