@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bumped whenever the generator's output changes, so that stale demo data is regenerated."""
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
