@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from comptoir.sources.reference import cases
@@ -115,7 +117,7 @@ def test_store_cases(http: httpx.Client) -> None:
     assert rivoli["kind"] == "store" and rivoli["ship_from"] and rivoli["click_and_collect"]
 
 
-def point(location: dict) -> tuple[float, float]:
+def point(location: dict[str, Any]) -> tuple[float, float]:
     return location["latitude"], location["longitude"]
 
 
@@ -157,7 +159,7 @@ def test_store_cases_for_returns_and_pickup(http: httpx.Client) -> None:
 
 
 def one_product_skus(http: httpx.Client, product_id: str) -> list[str]:
-    return one(http, "/pim/products", ids=product_id)["variant_skus"]
+    return [str(sku) for sku in one(http, "/pim/products", ids=product_id)["variant_skus"]]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,11 +68,13 @@ def oms(ref_data: Path, served, clock: SetClock) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def locations(http: httpx.Client) -> dict[str, dict]:
+def locations(http: httpx.Client) -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in http.get("/erp/locations").json()["items"]}
 
 
-def promise(oms: httpx.Client, lines: list[tuple[str, int]], destination: dict) -> dict:
+def promise(
+    oms: httpx.Client, lines: list[tuple[str, int]], destination: dict[str, Any]
+) -> dict[str, Any]:
     body = {
         "channel": "web",
         "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
@@ -79,12 +82,12 @@ def promise(oms: httpx.Client, lines: list[tuple[str, int]], destination: dict) 
     }
     response = oms.post("/promises", json=body)
     assert response.status_code == 200, response.text
-    answer = response.json()
+    answer: dict[str, Any] = response.json()
     check_shape(answer)
     return answer
 
 
-def check_shape(answer: dict) -> None:
+def check_shape(answer: dict[str, Any]) -> None:
     """What holds for every answer: keys, money, offsets, fastest first, split and origins."""
     assert set(answer) == {"options", "unavailable"}
     windows = []
@@ -103,8 +106,8 @@ def check_shape(answer: dict) -> None:
     assert windows == sorted(windows)
 
 
-def by_service(answer: dict) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {}
+def by_service(answer: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
     for option in answer["options"]:
         found.setdefault(option["service"], []).append(option)
     return found

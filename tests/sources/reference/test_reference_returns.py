@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,7 +40,7 @@ def returnable(oms: httpx.Client, order_id: str) -> tuple[dict[str, int], str | 
     ]
 
 
-def body(order_id: str, *lines: tuple[str, int], **extra: object) -> dict:
+def body(order_id: str, *lines: tuple[str, int], **extra: object) -> dict[str, Any]:
     return {
         "order_id": order_id,
         "lines": [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,17 +45,20 @@ def oms_later(ref_data: Path, served) -> Iterator[httpx.Client]:
     yield from serve_at(ref_data, served, DATA_NOW + timedelta(days=45))
 
 
-def order(oms: httpx.Client, order_id: str) -> dict:
+def order(oms: httpx.Client, order_id: str) -> dict[str, Any]:
     response = oms.get("/orders", params={"ids": order_id})
     assert response.status_code == 200, response.text
     (found,) = response.json()["items"]
-    return found
+    return dict(found)
 
 
-def history(oms: httpx.Client, customer_id: str) -> list[dict]:
-    found, cursor = [], None
+def history(oms: httpx.Client, customer_id: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
     while True:
-        params = {"customer_id": customer_id, "limit": 7, **({"cursor": cursor} if cursor else {})}
+        params = {"customer_id": customer_id, "limit": "7"}
+        if cursor:
+            params["cursor"] = cursor
         page = oms.get("/orders", params=params).json()
         found += page["items"]
         cursor = page["next_cursor"]
@@ -62,14 +66,14 @@ def history(oms: httpx.Client, customer_id: str) -> list[dict]:
             return found
 
 
-def delivered_at(doc: dict) -> datetime | None:
+def delivered_at(doc: dict[str, Any]) -> datetime | None:
     if doc["status"] not in ("delivered", "returned"):
         return None
     moments = [s["delivered_at"] for s in doc["shipments"]]
     return datetime.fromisoformat(max(moments) if moments else doc["placed_at"])
 
 
-def check_order(doc: dict, now: datetime) -> None:
+def check_order(doc: dict[str, Any], now: datetime) -> None:
     """Every v2 rule an order read must keep, checked against the order's own facts."""
     line_ids = [line["id"] for line in doc["lines"]]
     assert len(set(line_ids)) == len(line_ids)
