@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
+import orjson
 from comptoir.sources.reference.clock import Clock
 from comptoir.sources.reference.crm import Text, next_counter
 from comptoir.sources.reference.idempotency import Handler
@@ -85,7 +86,8 @@ def order_text_view(clock: Clock) -> Callable[[str], str]:
     """Rewrites a stored order document into the served one, at the clock's current moment."""
 
     def view(doc: str) -> str:
-        return dumps(order_view(json.loads(doc), clock()))
+        # orjson: every order read goes through here, several times faster than json both ways
+        return orjson.dumps(order_view(orjson.loads(doc), clock())).decode()
 
     return view
 
