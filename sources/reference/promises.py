@@ -17,6 +17,7 @@ from comptoir.sources.reference.crm import Text
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.storage import dumps
 from comptoir.sources.reference.web import (
+    Id,
     SourceError,
     json_text_response,
     placeholders,
@@ -29,7 +30,7 @@ from starlette.responses import Response
 class PromiseLineIn(BaseModel):
     """A line to promise: a sku and 1 to 99 units."""
 
-    sku: Text
+    sku: Id  # any length: a sku the pim does not know is unknown_sku, not a bad request
     quantity: Annotated[int, Field(strict=True, ge=1, le=99)]
 
 

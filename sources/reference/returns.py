@@ -27,11 +27,11 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from comptoir.sources.reference.clock import Clock
-from comptoir.sources.reference.crm import Text, next_counter
+from comptoir.sources.reference.crm import next_counter
 from comptoir.sources.reference.idempotency import Handler
 from comptoir.sources.reference.scale import iso
 from comptoir.sources.reference.storage import dumps
-from comptoir.sources.reference.web import SourceError, validate
+from comptoir.sources.reference.web import Id, SourceError, validate
 from pydantic import BaseModel, Field, model_validator
 
 RETURN_WINDOW = timedelta(days=30)
@@ -95,18 +95,18 @@ def order_text_view(clock: Clock) -> Callable[[str], str]:
 class ReturnLineIn(BaseModel):
     """A line of ``POST /returns``."""
 
-    line_id: Text
-    quantity: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+    line_id: Id
+    quantity: Annotated[int, Field(strict=True, ge=1)]  # above what is left: 422, not 400
     reason: Reason
 
 
 class NewReturn(BaseModel):
     """The body of ``POST /returns``; a ``location_id`` given with ``carrier`` is not kept."""
 
-    order_id: Text
+    order_id: Id
     lines: Annotated[list[ReturnLineIn], Field(min_length=1, max_length=500)]
     method: Literal["store", "carrier"]
-    location_id: Text | None = None
+    location_id: Id | None = None
 
     @model_validator(mode="after")
     def _located(self) -> NewReturn:

@@ -7,12 +7,12 @@ import binascii
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
 from comptoir.sources.reference.storage import dumps
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,6 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
+
+Id = Annotated[str, Field(strict=True, min_length=1)]
+"""An id in a request body: opaque, of any length, so that an unknown one is refused as unknown
+(404, 422, unknown_sku), never as malformed."""
 
 MAX_IDS = 100
 MAX_LIMIT = 100

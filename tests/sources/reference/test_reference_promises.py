@@ -210,6 +210,7 @@ def test_unavailable_lines_are_listed_and_the_rest_is_promised(oms, clock) -> No
         (cases.SKU_ZERO_STOCK, 2),
         (cases.SKU_OVER_RESERVED, 1),
         ("V-99999-NOPE-XL", 1),
+        ("V-" + "9" * 300, 1),
     ]
     answer = promise(oms, lines, PARIS)
     assert sorted(answer["unavailable"], key=lambda u: u["sku"]) == sorted(
@@ -218,6 +219,7 @@ def test_unavailable_lines_are_listed_and_the_rest_is_promised(oms, clock) -> No
             {"sku": cases.SKU_ZERO_STOCK, "reason": "out_of_stock"},
             {"sku": cases.SKU_OVER_RESERVED, "reason": "out_of_stock"},
             {"sku": "V-99999-NOPE-XL", "reason": "unknown_sku"},
+            {"sku": "V-" + "9" * 300, "reason": "unknown_sku"},
         ],
         key=lambda u: u["sku"],
     )

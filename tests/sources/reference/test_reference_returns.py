@@ -107,8 +107,9 @@ def test_the_same_key_replays_and_another_body_is_refused(oms: httpx.Client) -> 
     assert missing.status_code == 400 and missing.json()["error"] == "idempotency_key_missing"
 
 
-def test_an_unknown_order_is_404(oms: httpx.Client) -> None:
-    response = oms.post("/returns", json=body("O-2026-999999", ("1", 1)), headers=key())
+@pytest.mark.parametrize("order_id", ["O-2026-999999", "O-" + "9" * 300])
+def test_an_unknown_order_is_404(oms: httpx.Client, order_id: str) -> None:
+    response = oms.post("/returns", json=body(order_id, ("1", 1)), headers=key())
     assert response.status_code == 404 and set(response.json()) == {"error", "message"}
 
 
@@ -147,6 +148,8 @@ def test_malformed_returns_get_400_and_change_nothing(oms: httpx.Client, request
         (body(cases.ORDER_PLACED, ("1", 1)), "not delivered"),
         (body(cases.ORDER_CANCELLED, ("1", 1)), "not delivered"),
         (body(cases.ORDER_RETURNABLE, ("9", 1)), "no line 9"),
+        (body(cases.ORDER_RETURNABLE, ("9" * 300, 1)), "no line 999"),
+        (body(cases.ORDER_RETURNABLE, ("2", 10**6)), "returnable"),
         (body(cases.ORDER_RETURNABLE, ("2", 3)), "returnable"),
         (body(cases.ORDER_RETURNABLE, ("2", 1), ("2", 2)), "returnable"),
         (body(cases.ORDER_WITH_RETURNS, ("1", 1)), "returnable"),
