@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from comptoir.graph.app import create_app
 from starlette.applications import Starlette
 
-from comptoir.graph.app import create_app
 from comptoir.settings import Settings
 
 

@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-
-from comptoir.settings import SOURCE_NAMES  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
+
+from comptoir.settings import SOURCE_NAMES  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
@@ -69,17 +69,27 @@ class ComptoirProcess:
         for name in SOURCE_NAMES:
             env[f"COMPTOIR_{name.upper()}_URL"] = proxy.url(name)
         env["COMPTOIR_DATA_DIR"] = str(data_dir)
-        env["COMPTOIR_JWT_SECRET"] = "bench-secret-bench-secret-bench-secret-0123"
+        env["COMPTOIR_JWT_SECRET"] = "bench-secret-bench-secret-bench-secret-0123"  # noqa: S105  # a throwaway secret of the benchmark
         if redis_url:
             env["COMPTOIR_REDIS_URL"] = redis_url
         else:
             env.pop("COMPTOIR_REDIS_URL", None)
         self.proc = subprocess.Popen(  # noqa: S603
             [
-                sys.executable, "-m", "uvicorn", "--factory", "comptoir_app:create",
-                "--app-dir", str(Path(__file__).resolve().parent),
-                "--host", "127.0.0.1", "--port", str(self.port),
-                "--log-level", "warning", "--no-access-log",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "comptoir_app:create",
+                "--app-dir",
+                str(Path(__file__).resolve().parent),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
             ],
             env=env,
             cwd=str(ROOT),
@@ -113,7 +123,9 @@ class ComptoirProcess:
 
 
 @contextmanager
-def comptoir(proxy: FaultProxy, data_dir: Path, redis_url: str | None = None) -> Iterator[ComptoirProcess]:
+def comptoir(
+    proxy: FaultProxy, data_dir: Path, redis_url: str | None = None
+) -> Iterator[ComptoirProcess]:
     process = ComptoirProcess(proxy, data_dir, redis_url)
     try:
         yield process
@@ -125,7 +137,9 @@ def comptoir(proxy: FaultProxy, data_dir: Path, redis_url: str | None = None) ->
 
 
 def post(client: httpx.Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables}, headers=HEADERS)
+    response = client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=HEADERS
+    )
     response.raise_for_status()
     body: dict[str, Any] = response.json()
     return body
@@ -140,7 +154,7 @@ def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def _load(
@@ -153,17 +167,22 @@ async def _load(
         label: {"lat": [], "errors": 0, "partial": 0} for _, _, _, label in workloads
     }
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, headers=HEADERS, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=url, headers=HEADERS, timeout=30, limits=limits
+    ) as client:
         stop_at = time.perf_counter() + seconds
 
-        async def worker(index: int, query: str, variables: list[dict[str, Any]], label: str) -> None:
+        async def worker(
+            index: int, query: str, variables: list[dict[str, Any]], label: str
+        ) -> None:
             i = index
             out = results[label]
             while time.perf_counter() < stop_at:
                 started = time.perf_counter()
                 try:
                     response = await client.post(
-                        "/graphql", json={"query": query, "variables": variables[i % len(variables)]}
+                        "/graphql",
+                        json={"query": query, "variables": variables[i % len(variables)]},
                     )
                     elapsed = time.perf_counter() - started
                     if response.status_code != 200:
@@ -190,14 +209,14 @@ async def _load(
     return results
 
 
-def load(url: str, seconds: float, workloads: list[tuple[int, str, list[dict[str, Any]], str]]) -> dict[str, dict[str, Any]]:
+def load(
+    url: str, seconds: float, workloads: list[tuple[int, str, list[dict[str, Any]], str]]
+) -> dict[str, dict[str, Any]]:
     return asyncio.run(_load(url, seconds, workloads))
 
 
 def fmt_load(r: dict[str, Any]) -> str:
-    text = (
-        f"{r['rps']:8.1f} req/s   p50 {pct(r['lat'], 50) * 1000:7.1f} ms   p99 {pct(r['lat'], 99) * 1000:7.1f} ms"
-    )
+    text = f"{r['rps']:8.1f} req/s   p50 {pct(r['lat'], 50) * 1000:7.1f} ms   p99 {pct(r['lat'], 99) * 1000:7.1f} ms"
     if r["errors"] or r["partial"]:
         text += f"   (failed {r['errors']}, with errors {r['partial']})"
     return text
@@ -207,7 +226,9 @@ def fmt_load(r: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=("full", "small"), default="full")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each load phase")
     parser.add_argument("--cold-runs", type=int, default=10)
@@ -218,8 +239,12 @@ def main() -> None:
     scale = DemoScale.full() if args.scale == "full" else DemoScale.small()
     t0 = time.perf_counter()
     data = ensure_demo_data(args.data_dir / args.scale, scale, progress=True)
-    print(f"demo data: {args.scale} ({scale.products} products), ready in {time.perf_counter() - t0:.1f} s")
-    print(f"load: {CONCURRENCY} concurrent workers, {seconds:g} s per phase, {os.cpu_count()} CPUs shared by all")
+    print(
+        f"demo data: {args.scale} ({scale.products} products), ready in {time.perf_counter() - t0:.1f} s"
+    )
+    print(
+        f"load: {CONCURRENCY} concurrent workers, {seconds:g} s per phase, {os.cpu_count()} CPUs shared by all"
+    )
     print()
 
     counter = RequestCounter(build_reference_app(data, {}))
@@ -244,10 +269,14 @@ def main() -> None:
             counter.reset()
             check(post(client, PLP_QUERY, PLP_VARS), "warm PLP")
             warm = counter.snapshot()
-            print(f"   cold: {sum(cold.values()):3d} requests  " + ", ".join(
-                f"{s}{p} {n}" for (s, p), n in sorted(cold.items())))
-            print(f"   warm: {sum(warm.values()):3d} requests  " + ", ".join(
-                f"{s}{p} {n}" for (s, p), n in sorted(warm.items())))
+            print(
+                f"   cold: {sum(cold.values()):3d} requests  "
+                + ", ".join(f"{s}{p} {n}" for (s, p), n in sorted(cold.items()))
+            )
+            print(
+                f"   warm: {sum(warm.values()):3d} requests  "
+                + ", ".join(f"{s}{p} {n}" for (s, p), n in sorted(warm.items()))
+            )
             # Cursors of the first pages, for the phases that need distinct (cold) pages.
             cursors: list[str | None] = [None]
             while len(cursors) < 40:
@@ -273,7 +302,10 @@ def main() -> None:
             down = load(c.url, seconds, plp)["plp"]
             reached = sum(proxy.counts.values())
             reset_faults()
-        with comptoir(proxy, workdir, redis.url) as c, httpx.Client(base_url=c.url, timeout=30) as client:
+        with (
+            comptoir(proxy, workdir, redis.url) as c,
+            httpx.Client(base_url=c.url, timeout=30) as client,
+        ):
             check(post(client, PLP_QUERY, PLP_VARS), "warm-up")
             load(c.url, min(2.0, seconds), plp)
             red = load(c.url, seconds, plp)["plp"]
@@ -287,8 +319,12 @@ def main() -> None:
             times: list[float] = []
             counts: list[int] = []
             for _ in range(runs):
-                with comptoir(proxy, workdir) as c, httpx.Client(base_url=c.url, timeout=30) as client:
-                    check(post(client, "{ __typename }", {}), "warm-up")  # process warm, cache empty
+                with (
+                    comptoir(proxy, workdir) as c,
+                    httpx.Client(base_url=c.url, timeout=30) as client,
+                ):
+                    # The process is warm, its cache empty.
+                    check(post(client, "{ __typename }", {}), "warm-up")
                     counter.reset()
                     started = time.perf_counter()
                     check(post(client, PLP_QUERY, PLP_VARS), "cold PLP")
@@ -301,13 +337,17 @@ def main() -> None:
             proxy.fault(name).delay_s = 0.05
         colds, upstream_counts = cold_runs(args.cold_runs)
         reset_faults()
-        print(f"   without added delay: median {statistics.median(no_delay) * 1000:.1f} ms "
-              f"({len(no_delay)} cold runs)")
+        print(
+            f"   without added delay: median {statistics.median(no_delay) * 1000:.1f} ms "
+            f"({len(no_delay)} cold runs)"
+        )
         floor = 2 * 0.05
         median = statistics.median(colds)
-        print(f"   median of {len(colds)} cold runs (fresh process each): {median * 1000:.1f} ms "
-              f"(min {min(colds) * 1000:.1f}, max {max(colds) * 1000:.1f}), "
-              f"{statistics.median(upstream_counts):.0f} upstream requests")
+        print(
+            f"   median of {len(colds)} cold runs (fresh process each): {median * 1000:.1f} ms "
+            f"(min {min(colds) * 1000:.1f}, max {max(colds) * 1000:.1f}), "
+            f"{statistics.median(upstream_counts):.0f} upstream requests"
+        )
         print(f"   ratio to the 2 x 50 ms floor: {median / floor:.2f}   (target <= 1.3)")
         print()
 
@@ -327,8 +367,10 @@ def main() -> None:
             slow = load(c.url, seconds, mixed)
         dam_calls = proxy.reached("dam") - dam_before
         reset_faults()
-        print(f"   names+prices query ({CONCURRENCY} workers over {len(cursors)} pages, fresh cache) "
-              f"next to 4 workers on category pages:")
+        print(
+            f"   names+prices query ({CONCURRENCY} workers over {len(cursors)} pages, fresh cache) "
+            f"next to 4 workers on category pages:"
+        )
         print(f"     baseline:        {fmt_load(base['light'])}")
         print(f"     dam at 2 s:      {fmt_load(slow['light'])}   ({dam_calls} dam requests)")
         ratio = pct(slow["light"]["lat"], 99) / pct(base["light"]["lat"], 99)

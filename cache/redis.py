@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from comptoir.cache.backend import CacheStatus, Tags, tags_of
-from comptoir.cache.breaker import BreakerState, CircuitBreaker
 from comptoir.cache.codec import Unencodable, decode, encode
 from comptoir.cache.deadline import within
 from comptoir.cache.entry import CacheEntry
@@ -31,6 +30,8 @@ from comptoir.cache.locks import LocalLocks
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
+
+from comptoir.breaker import BreakerState, CircuitBreaker
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema, limit_rules, schema_version
 from comptoir.graph.state import AppState
 from comptoir.graph.view import GraphQLView
-from comptoir.sources.breaker import CircuitBreaker
 from comptoir.sources.http import SourceClient
 from comptoir.sources.outbox import OutboxDispatcher, OutboxStore, OutboxWrite
 from comptoir.sources.registry import SourceSet
@@ -32,6 +31,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from comptoir.auth import ShopperTokens
+from comptoir.breaker import CircuitBreaker
 from comptoir.channels import load_channels
 from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
 

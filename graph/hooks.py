@@ -6,7 +6,8 @@ import hashlib
 import hmac
 
 from comptoir.graph.state import AppState
-from comptoir.sources.registry import ChangeEvent, UnknownEventCollection
+from comptoir.sources.errors import UnknownEventCollection
+from comptoir.sources.registry import ChangeEvent
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse

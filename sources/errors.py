@@ -1,15 +1,26 @@
-"""Errors raised by the source adapters.
+"""Every error comptoir's sources raise, drawn in one tree.
 
-The tree::
+::
 
-    SourceError                  any failure talking to an upstream system (carries ``source``)
-    ├── SourceUnavailable        5xx, timeout, refused connection, saturated: a stale value may be served
-    │   └── CircuitOpen          the source's breaker is open: no call was made
-    ├── SourceRejected           4xx: the request was wrong (``status``, ``code``, ``message``)
-    └── SourceResponseInvalid    the answer is not JSON or not of the contract's shape
+    Exception
+    ├── SourceError                  a failure talking to an upstream system (carries ``source``)
+    │   ├── SourceUnavailable        5xx, timeout, refused connection, saturated: stale values may serve
+    │   │   └── CircuitOpen          the source's breaker is open: no call was made
+    │   ├── SourceRejected           4xx: the request was wrong (``status``, ``error``, ``message``)
+    │   └── SourceResponseInvalid    the answer is not JSON, or not of the contract's shape
+    ├── OutboxError                  the held writes' store refused an operation (sources/outbox/errors.py)
+    │   ├── IdempotencyConflict      same source, path and idempotency key, different input
+    │   ├── WriteIdTaken             the provisional id is already another write's
+    │   ├── UnknownDependency        ``depends_on`` names no held write
+    │   └── LeaseLost                the write is no longer claimed by this process
+    └── ValueError
+        └── UnknownEventCollection   a change event names a collection its source does not have
 
-Resolvers turn these into GraphQL errors whose ``extensions`` name the source,
-so that one source's failure nulls only the fields that depend on it.
+Resolvers let :class:`SourceError` through and the GraphQL layer turns it into
+an error whose ``extensions`` name the source, so that one source's failure
+nulls only the fields that depend on it. The cache never raises: an outage is
+a miss. The reference sources answer their own errors over HTTP (they are the
+upstream, seen from here); nothing of theirs is raised in comptoir.
 """
 
 from __future__ import annotations
@@ -51,3 +62,7 @@ class SourceResponseInvalid(SourceError):
     """The source answered something that is not the contract's JSON."""
 
     code = "SOURCE_RESPONSE_INVALID"
+
+
+class UnknownEventCollection(ValueError):
+    """A change event names a collection its source does not have."""

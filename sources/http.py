@@ -16,7 +16,6 @@ from typing import Any
 import anyio._backends._asyncio  # noqa: F401
 import httpx
 import orjson
-from comptoir.sources.breaker import CircuitBreaker
 from comptoir.sources.errors import (
     CircuitOpen,
     SourceError,
@@ -24,8 +23,9 @@ from comptoir.sources.errors import (
     SourceResponseInvalid,
     SourceUnavailable,
 )
-from comptoir.sources.retry import RetryBudget, backoff_s
+from comptoir.sources.retry import RetryBudget, backoff_delay
 
+from comptoir.breaker import CircuitBreaker
 from comptoir.metrics import SOURCE_LATENCY, SOURCE_REQUESTS, SOURCE_RETRIES
 
 log = logging.getLogger("comptoir.sources")
@@ -99,7 +99,7 @@ class SourceClient:
                 if attempt >= self.retry_attempts or not self.retry_budget.try_spend():
                     raise
                 SOURCE_RETRIES.labels(self.name).inc()
-                await asyncio.sleep(backoff_s(attempt))
+                await asyncio.sleep(backoff_delay(attempt, base_s=0.05, max_s=1.0))
 
     async def get_batch(
         self,
@@ -157,7 +157,7 @@ class SourceClient:
             async with asyncio.timeout(self.queue_timeout_s):
                 await self.bulkhead.acquire()
         except TimeoutError as exc:
-            self.breaker.release_probe()
+            self.breaker.abandon()
             SOURCE_REQUESTS.labels(self.name, collection, "saturated").inc()
             raise SourceUnavailable(self.name, f"{collection}: saturated") from exc
         try:
@@ -169,7 +169,7 @@ class SourceClient:
         except httpx.TransportError as exc:
             raise self._unavailable(collection, f"unreachable ({type(exc).__name__})") from exc
         except asyncio.CancelledError:
-            self.breaker.release_probe()
+            self.breaker.abandon()
             raise
         finally:
             self.bulkhead.release()
@@ -178,7 +178,7 @@ class SourceClient:
         self.health.last_latency_ms = round(elapsed * 1000, 2)
         if response.status_code >= 500:
             raise self._unavailable(collection, f"HTTP {response.status_code}")
-        self.breaker.record_success()
+        self.breaker.success()
         try:
             body = orjson.loads(response.content) if response.content else None
         except ValueError as exc:
@@ -194,7 +194,7 @@ class SourceClient:
         return SourceResponse(response.status_code, body, max_age_of(response))
 
     def _unavailable(self, collection: str, reason: str) -> SourceError:
-        self.breaker.record_failure()
+        self.breaker.failure()
         SOURCE_REQUESTS.labels(self.name, collection, "unavailable").inc()
         self._note_error(f"{collection}: {reason}")
         log.warning("source %s unavailable: %s %s", self.name, collection, reason)

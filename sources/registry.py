@@ -20,6 +20,7 @@ from comptoir.sources.crm.loaders import SOURCE as CRM
 from comptoir.sources.dam.loaders import SOURCE as DAM
 from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.erp.loaders import SOURCE as ERP
+from comptoir.sources.errors import UnknownEventCollection
 from comptoir.sources.http import SourceClient
 from comptoir.sources.oms.loaders import SOURCE as OMS
 from comptoir.sources.pim.loaders import SOURCE as PIM
@@ -27,10 +28,6 @@ from comptoir.sources.plugin import WHOLE, SourcePlugin
 from comptoir.sources.promo.loaders import SOURCE as PROMO
 
 PLUGINS: tuple[SourcePlugin, ...] = (PIM, DAM, ERP, CRM, OMS, PROMO)
-
-
-class UnknownEventCollection(ValueError):
-    """A change event names a collection its source does not have."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Retries for idempotent reads: a budget so retries cannot multiply load, and jittered backoff."""
+"""Retrying a source: a budget so that read retries cannot multiply load, and the one backoff."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class RetryBudget:
     """Allows retries worth at most ``ratio`` of recent requests, plus ``min_per_s`` a second.
 
     Each request deposits ``ratio`` of a token, each retry spends one; the
-    balance is capped, so a failing source sees at most ~(1 + ratio) × the load
+    balance is capped, so a failing source sees at most ~(1 + ratio) times the load
     it would see without retries (Finagle's retry budget).
     """
 
@@ -48,6 +48,28 @@ class RetryBudget:
         return False
 
 
-def backoff_s(attempt: int, base_s: float = 0.05, cap_s: float = 1.0) -> float:
-    """Full-jitter exponential backoff before retry number ``attempt`` (1-based)."""
-    return random.uniform(0.0, min(cap_s, base_s * 2 ** (attempt - 1)))
+# Past this many doublings every realistic ceiling is reached; capping the
+# exponent keeps the arithmetic in floats for writes retried for days.
+_MAX_DOUBLINGS = 60
+
+
+def backoff_delay(
+    attempts: int,
+    *,
+    base_s: float,
+    max_s: float,
+    jitter: bool = True,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait after the ``attempts``-th failed attempt (1 for the first).
+
+    The ceiling doubles with each attempt, from ``base_s`` up to ``max_s``.
+    With ``jitter`` the delay is drawn uniformly below the ceiling ("full
+    jitter"), so that requests and writes that failed together do not all
+    come back at the same instant and knock the recovering source over again.
+    Reads retried within a request and held writes retried for days both
+    wait this way.
+    """
+    doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
+    ceiling = min(max_s, base_s * 2.0**doublings)
+    return rand() * ceiling if jitter else ceiling

@@ -8,7 +8,6 @@ delivery is harmless at the source. Processes sharing the data directory
 share the file; a lease keeps them from delivering the same write at once.
 """
 
-from comptoir.sources.outbox.backoff import backoff_delay
 from comptoir.sources.outbox.dispatcher import Deliver, OutboxDispatcher, RoundReport
 from comptoir.sources.outbox.errors import (
     IdempotencyConflict,
@@ -48,6 +47,5 @@ __all__ = [
     "UnknownDependency",
     "WriteIdTaken",
     "WriteStatus",
-    "backoff_delay",
     "request_hash",
 ]

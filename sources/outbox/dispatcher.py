@@ -19,7 +19,6 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from comptoir.sources.outbox.backoff import backoff_delay
 from comptoir.sources.outbox.errors import LeaseLost
 from comptoir.sources.outbox.models import (
     Delivered,
@@ -29,6 +28,7 @@ from comptoir.sources.outbox.models import (
     Unavailable,
 )
 from comptoir.sources.outbox.store import OutboxStore
+from comptoir.sources.retry import backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -171,9 +171,12 @@ class OutboxDispatcher:
         outcome = await self._attempt(claimed)
         if outcome is None:
             return await asyncio.to_thread(self._store.get, write_id), None
-        if isinstance(outcome, Rejected) and discard_rejected:
-            if await asyncio.to_thread(self._store.discard, write_id, self.owner):
-                return None, outcome
+        if (
+            isinstance(outcome, Rejected)
+            and discard_rejected
+            and await asyncio.to_thread(self._store.discard, write_id, self.owner)
+        ):
+            return None, outcome
         await self._record(claimed, outcome, RoundReport(claimed=1))
         return await asyncio.to_thread(self._store.get, write_id), outcome
 

@@ -14,7 +14,7 @@ from comptoir.sources.reference.pim import batch
 from comptoir.sources.reference.scale import utc_now_iso
 from comptoir.sources.reference.storage import dumps
 from comptoir.sources.reference.web import (
-    SourceError,
+    RequestRefused,
     SourceParts,
     Worker,
     items_response,
@@ -64,7 +64,7 @@ def create_customer(conn: sqlite3.Connection, payload: Any) -> tuple[int, str]:
     body = validate(NewCustomer, payload)
     email_lower = body.email.lower()
     if conn.execute("SELECT 1 FROM customers WHERE email_lower = ?", (email_lower,)).fetchone():
-        raise SourceError(409, "email_taken", "a customer with this email already exists")
+        raise RequestRefused(409, "email_taken", "a customer with this email already exists")
     now = utc_now_iso()
     doc: dict[str, Any] = {
         "id": f"CU-{next_counter(conn, 'customer')}",
@@ -90,15 +90,17 @@ def redeem(conn: sqlite3.Connection, payload: Any) -> tuple[int, str]:
     """Burn points from an account: 400 for points ≤ 0, 422 without account or balance."""
     body = validate(Redemption, payload)
     if body.points <= 0:
-        raise SourceError(400, "invalid_points", "points must be a positive integer")
+        raise RequestRefused(400, "invalid_points", "points must be a positive integer")
     row = conn.execute(
         "SELECT doc FROM loyalty_accounts WHERE customer_id = ?", (body.customer_id,)
     ).fetchone()
     if row is None:
-        raise SourceError(422, "no_loyalty_account", f"{body.customer_id} has no loyalty account")
+        raise RequestRefused(
+            422, "no_loyalty_account", f"{body.customer_id} has no loyalty account"
+        )
     account = json.loads(row[0])
     if body.points > account["points"]:
-        raise SourceError(
+        raise RequestRefused(
             422, "insufficient_points", f"{body.points} points asked, {account['points']} available"
         )
     now = utc_now_iso()
@@ -147,7 +149,7 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
             return batch(db, "customers", "id", ids, "customers")
         email = params.get("email")
         if email is None:
-            raise SourceError(400, "missing_parameter", "give ids or email")
+            raise RequestRefused(400, "missing_parameter", "give ids or email")
         with db.connection() as conn:
             rows = conn.execute(
                 "SELECT doc FROM customers WHERE email_lower = ?", (email.strip().lower(),)
@@ -161,7 +163,7 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
     def transactions(params: QueryParams) -> Response:
         customer_id = params.get("customer_id")
         if not customer_id:
-            raise SourceError(400, "missing_parameter", "the customer_id parameter is required")
+            raise RequestRefused(400, "missing_parameter", "the customer_id parameter is required")
         return newest_first(db, "loyalty_transactions", "created_at", "seq", int, params)
 
     routes = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.pim import batch
-from comptoir.sources.reference.web import SourceError, SourceParts, Worker, parse_ids
+from comptoir.sources.reference.web import RequestRefused, SourceParts, Worker, parse_ids
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import Route
@@ -24,7 +24,7 @@ def build(data_dir: Path, worker: Worker) -> SourceParts:
             )
         ids = parse_ids(params, "ids", required=False)
         if ids is None:
-            raise SourceError(400, "missing_parameter", "the product_ids parameter is required")
+            raise RequestRefused(400, "missing_parameter", "the product_ids parameter is required")
         return batch(db, "assets", "id", ids, "assets")
 
     return SourceParts([Route("/assets", worker.get(assets), methods=["GET"])], [db])

@@ -16,7 +16,7 @@ from typing import Any
 
 from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.scale import utc_now_iso
-from comptoir.sources.reference.web import SourceError, Worker, json_text_response, parse_json
+from comptoir.sources.reference.web import RequestRefused, Worker, json_text_response, parse_json
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -24,7 +24,7 @@ from starlette.routing import Route
 MAX_KEY_LENGTH = 255
 
 Handler = Callable[[sqlite3.Connection, Any], tuple[int, str]]
-"""Performs a POST in the write transaction: (status, JSON body), or raises SourceError."""
+"""Performs a POST in the write transaction: (status, JSON body), or raises RequestRefused."""
 
 
 def body_hash(payload: Any) -> str:
@@ -43,9 +43,11 @@ def idempotent_post(
     nothing, so it may be retried with its key.
     """
     if not key:
-        raise SourceError(400, "idempotency_key_missing", "the Idempotency-Key header is required")
+        raise RequestRefused(
+            400, "idempotency_key_missing", "the Idempotency-Key header is required"
+        )
     if len(key) > MAX_KEY_LENGTH:
-        raise SourceError(
+        raise RequestRefused(
             400, "invalid_idempotency_key", f"keys have at most {MAX_KEY_LENGTH} characters"
         )
     payload = parse_json(raw)
@@ -56,7 +58,7 @@ def idempotent_post(
         ).fetchone()
         if row is not None:
             if row[0] != digest:
-                raise SourceError(
+                raise RequestRefused(
                     409,
                     "idempotency_key_reused",
                     "this Idempotency-Key was used with a different body",

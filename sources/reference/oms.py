@@ -28,7 +28,7 @@ from comptoir.sources.reference.returns import order_text_view, order_view, retu
 from comptoir.sources.reference.scale import iso
 from comptoir.sources.reference.storage import dumps
 from comptoir.sources.reference.web import (
-    SourceError,
+    RequestRefused,
     SourceParts,
     Worker,
     parse_ids,
@@ -119,7 +119,7 @@ def order_document(body: NewOrder, order_id: str, now: str) -> dict[str, object]
         )
     discount = sum((Decimal(p.amount) for p in body.promotions), ZERO)
     if discount > subtotal:
-        raise SourceError(400, "invalid_body", "the promotions exceed the subtotal")
+        raise RequestRefused(400, "invalid_body", "the promotions exceed the subtotal")
     shipping = ZERO
     grand = subtotal - discount + shipping
     delivery = body.delivery
@@ -159,7 +159,7 @@ def order_creator(customer_exists: Callable[[str], bool], clock: Clock = wall_cl
     def create(conn: sqlite3.Connection, payload: Any) -> tuple[int, str]:
         body = validate(NewOrder, payload)
         if not customer_exists(body.customer_id):
-            raise SourceError(422, "unknown_customer", f"no customer {body.customer_id}")
+            raise RequestRefused(422, "unknown_customer", f"no customer {body.customer_id}")
         moment = clock()
         order_id = f"O-{moment.year}-{next_counter(conn, 'order'):06d}"
         doc = order_document(body, order_id, iso(moment))
@@ -208,7 +208,7 @@ def build(data_dir: Path, worker: Worker, clock: Clock = wall_clock) -> SourcePa
             return batch(db, "orders", "id", ids, "orders", view=view)
         customer_id = params.get("customer_id")
         if not customer_id:
-            raise SourceError(400, "missing_parameter", "give ids or customer_id")
+            raise RequestRefused(400, "missing_parameter", "give ids or customer_id")
         return newest_first(db, "orders", "placed_at", "id", str, params, view=view)
 
     async def post_promise(request: Request) -> Response:

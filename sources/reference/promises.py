@@ -18,7 +18,7 @@ from comptoir.sources.reference.db import Database
 from comptoir.sources.reference.storage import dumps
 from comptoir.sources.reference.web import (
     Id,
-    SourceError,
+    RequestRefused,
     json_text_response,
     placeholders,
     validate,
@@ -76,7 +76,9 @@ class Promiser:
         """The promise for ``payload``; 400 ``invalid_body`` for a request the contract refuses."""
         body = validate(PromiseRequest, payload)
         if self.erp is None or self.pim is None:
-            raise SourceError(503, "unavailable", "the oms cannot reach the erp's stock or the pim")
+            raise RequestRefused(
+                503, "unavailable", "the oms cannot reach the erp's stock or the pim"
+            )
         lines = merge_lines((line.sku, line.quantity) for line in body.lines)
         skus = [line.sku for line in lines]
         marks = placeholders(len(skus))

@@ -31,7 +31,7 @@ from comptoir.sources.reference.crm import next_counter
 from comptoir.sources.reference.idempotency import Handler
 from comptoir.sources.reference.scale import iso
 from comptoir.sources.reference.storage import dumps
-from comptoir.sources.reference.web import Id, SourceError, validate
+from comptoir.sources.reference.web import Id, RequestRefused, validate
 from pydantic import BaseModel, Field, model_validator
 
 RETURN_WINDOW = timedelta(days=30)
@@ -146,12 +146,12 @@ def return_creator(clock: Clock, accepts_returns: Callable[[str], bool]) -> Hand
         body = validate(NewReturn, payload)
         row = conn.execute("SELECT doc FROM orders WHERE id = ?", (body.order_id,)).fetchone()
         if row is None:
-            raise SourceError(404, "order_not_found", f"no order {body.order_id}")
+            raise RequestRefused(404, "order_not_found", f"no order {body.order_id}")
         order = json.loads(row[0])
         now = clock()
         why = refusal(order, body, now, accepts_returns)
         if why is not None:
-            raise SourceError(422, "not_returnable", why)
+            raise RequestRefused(422, "not_returnable", why)
         created = iso(now)
         doc = {
             "id": f"R-{now.year}-{next_counter(conn, 'return'):06d}",

@@ -18,7 +18,7 @@ from comptoir.sources.reference.bitsets import bitset, members
 from comptoir.sources.reference.search_catalogue import Catalogue
 from comptoir.sources.reference.search_offers import ProductOffers, moment
 from comptoir.sources.reference.search_query import BUCKETS, SearchQuery
-from comptoir.sources.reference.web import SourceError, decode_cursor, encode_cursor
+from comptoir.sources.reference.web import RequestRefused, decode_cursor, encode_cursor
 
 IN_STOCK_LABELS: dict[str, dict[str, str]] = {
     "true": {"en": "In stock", "fr": "En stock", "de": "Auf Lager"},
@@ -172,7 +172,7 @@ def _page(
         try:
             last = read_back(raw)
         except ValueError:
-            raise SourceError(
+            raise RequestRefused(
                 400, "invalid_cursor", "the cursor is not one this listing gave"
             ) from None
 

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from comptoir.sources.reference.web import SourceError, parse_limit
+from comptoir.sources.reference.web import RequestRefused, parse_limit
 from starlette.datastructures import QueryParams
 
 FACET_KEYS = ("brand", "color", "size", "category", "in_stock", "price")
@@ -67,8 +67,8 @@ class SearchQuery:
         return tuple(parse_price_range(value) for value in self.filters.get("price", ()))
 
 
-def _bad(code: str, message: str) -> SourceError:
-    return SourceError(400, code, message)
+def _bad(code: str, message: str) -> RequestRefused:
+    return RequestRefused(400, code, message)
 
 
 def words_of(text: str) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ MAX_AGE: dict[str, int] = {
 """``Cache-Control: max-age`` of each collection's GET responses, in seconds."""
 
 
-class SourceError(Exception):
+class RequestRefused(Exception):
     """A request that ends in an error response ``{"error": code, "message": ...}``."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -89,13 +89,15 @@ def parse_ids(params: QueryParams, name: str, *, required: bool = True) -> list[
     values = params.getlist(name)
     if not values:
         if required:
-            raise SourceError(400, "missing_parameter", f"the {name} parameter is required")
+            raise RequestRefused(400, "missing_parameter", f"the {name} parameter is required")
         return None
     ids = list(
         dict.fromkeys(part.strip() for value in values for part in value.split(",") if part.strip())
     )
     if len(ids) > MAX_IDS:
-        raise SourceError(400, "too_many_ids", f"at most {MAX_IDS} ids per request, got {len(ids)}")
+        raise RequestRefused(
+            400, "too_many_ids", f"at most {MAX_IDS} ids per request, got {len(ids)}"
+        )
     return ids
 
 
@@ -107,9 +109,11 @@ def parse_limit(params: QueryParams, default: int = MAX_LIMIT) -> int:
     try:
         limit = int(raw)
     except ValueError:
-        raise SourceError(400, "invalid_limit", f"limit must be an integer, got {raw!r}") from None
+        raise RequestRefused(
+            400, "invalid_limit", f"limit must be an integer, got {raw!r}"
+        ) from None
     if not 1 <= limit <= MAX_LIMIT:
-        raise SourceError(
+        raise RequestRefused(
             400, "invalid_limit", f"limit must be between 1 and {MAX_LIMIT}, got {limit}"
         )
     return limit
@@ -139,7 +143,7 @@ def decode_cursor(cursor: str, kind: str, types: tuple[type, ...]) -> list[Any]:
         or value[0] != kind
         or not all(type(v) is t for v, t in zip(value[1:], types, strict=True))
     ):
-        raise SourceError(400, "invalid_cursor", "the cursor is not one this listing gave")
+        raise RequestRefused(400, "invalid_cursor", "the cursor is not one this listing gave")
     return value[1:]
 
 
@@ -148,7 +152,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise SourceError(400, "invalid_json", "the body is not valid JSON") from None
+        raise RequestRefused(400, "invalid_json", "the body is not valid JSON") from None
 
 
 def validate(model: type[M], data: Any) -> M:
@@ -160,7 +164,7 @@ def validate(model: type[M], data: Any) -> M:
             f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
             for err in exc.errors()[:5]
         )
-        raise SourceError(400, "invalid_body", problems) from None
+        raise RequestRefused(400, "invalid_body", problems) from None
 
 
 class Worker:
@@ -212,7 +216,7 @@ class BearerAuth:
 
 
 async def _source_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, SourceError)
+    assert isinstance(exc, RequestRefused)
     return error_response(exc.status, exc.code, exc.message)
 
 
@@ -232,7 +236,7 @@ async def _internal_error(_: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
-    SourceError: _source_error,
+    RequestRefused: _source_error,
     HTTPException: _http_error,
     Exception: _internal_error,
 }

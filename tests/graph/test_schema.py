@@ -21,9 +21,9 @@ def test_every_type_and_field_has_a_description() -> None:
     for name, gql_type in schema.type_map.items():
         if name.startswith("_") or "__" in name:  # introspection and federation's own types
             continue
-        if isinstance(gql_type, GraphQLObjectType | GraphQLInputObjectType | GraphQLEnumType):
-            if not gql_type.description:
-                missing.append(name)
+        described = GraphQLObjectType | GraphQLInputObjectType | GraphQLEnumType
+        if isinstance(gql_type, described) and not gql_type.description:
+            missing.append(name)
         if isinstance(gql_type, GraphQLObjectType | GraphQLInputObjectType):
             for field_name, field in gql_type.fields.items():
                 if field_name.startswith("_"):

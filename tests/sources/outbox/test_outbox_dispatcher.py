@@ -18,7 +18,6 @@ from comptoir.sources.outbox import (
     OutboxWrite,
     Rejected,
     WriteStatus,
-    backoff_delay,
 )
 
 from tests.cache.fakes import FakeClock
@@ -125,15 +124,6 @@ async def test_jittered_backoff_stays_between_zero_and_the_ceiling(
     assert all(0 <= wait <= ceiling for wait, ceiling in zip(waits, ceilings, strict=True))
     assert waits != ceilings
     assert len(set(waits)) == len(waits)
-
-
-def test_backoff_delay_bounds() -> None:
-    def delay(attempts: int, draw: float) -> float:
-        return backoff_delay(attempts, base_s=0.5, max_s=60, jitter=True, rand=lambda: draw)
-
-    assert delay(1, 0.0) == 0.0
-    assert delay(3, 1.0) == 2.0
-    assert delay(10_000, 1.0) == 60.0
 
 
 async def test_a_refused_write_is_kept_failed_and_not_retried_until_an_operator_says_so(

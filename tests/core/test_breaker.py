@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from comptoir.cache.breaker import BreakerState, CircuitBreaker
-
+from comptoir.breaker import BreakerState, CircuitBreaker
 from tests.cache.fakes import FakeClock
 
 
@@ -70,3 +69,27 @@ def test_an_abandoned_probe_lets_the_next_call_probe(clock: FakeClock) -> None:
 
     assert state(breaker) == "open"
     assert breaker.allow()
+
+
+def test_a_success_after_failures_reports_the_recovery_once(clock: FakeClock) -> None:
+    recoveries: list[str] = []
+    breaker = CircuitBreaker(failures=3, reset_s=5.0, clock=clock)
+    breaker.on_recovery = lambda: recoveries.append("back")
+
+    breaker.success()
+    assert recoveries == []  # nothing had failed
+    breaker.failure()
+    breaker.success()  # still closed: what waited for the remote may go all the same
+    assert recoveries == ["back"]
+    breaker.success()
+    assert recoveries == ["back"]
+
+
+def test_a_failure_while_open_does_not_extend_the_wait(clock: FakeClock) -> None:
+    breaker = CircuitBreaker(failures=1, reset_s=5.0, clock=clock)
+    breaker.failure()
+    clock.advance(4.0)
+    breaker.failure()  # a call let through before the breaker opened, failing late
+    clock.advance(1.0)
+    assert breaker.allow()
+    assert state(breaker) == "half_open"
