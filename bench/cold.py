@@ -26,13 +26,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-from replay import ReplaySources  # noqa: E402
-from run import HEADERS, PLP_VARS, ComptoirProcess, check, post  # noqa: E402
-
-from comptoir.settings import SOURCE_NAMES, Settings  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
+from comptoir.sources.registry import SOURCES  # noqa: E402
+from replay import ReplaySources  # noqa: E402
+from run import HEADERS, PLP_VARS, ComptoirProcess, check, post  # noqa: E402
+
+from comptoir.settings import Settings  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.servers import ServerThread  # noqa: E402
 
@@ -69,7 +70,7 @@ def cold_runs(replay: ReplaySources, workdir: Path, runs: int) -> tuple[list[flo
 async def _profiled_page(replay: ReplaySources, workdir: Path) -> None:
     from comptoir.graph.app import create_app
 
-    urls = {f"{name}_url": replay.url(name) for name in SOURCE_NAMES}
+    urls = {f"{name}_url": replay.url(name) for name in SOURCES.names()}
     app = create_app(Settings(**urls, data_dir=workdir))  # type: ignore[arg-type]
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -89,10 +90,14 @@ async def _profiled_page(replay: ReplaySources, workdir: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=("full", "small"), default="full")
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--delay", type=float, default=0.05, help="seconds added to every upstream request")
+    parser.add_argument(
+        "--delay", type=float, default=0.05, help="seconds added to every upstream request"
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".comptoir" / "bench")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
@@ -101,21 +106,28 @@ def main() -> None:
     data = ensure_demo_data(args.data_dir / args.scale, scale, progress=True)
     workdir = args.data_dir / "run"
     workdir.mkdir(parents=True, exist_ok=True)
-    with ServerThread(build_reference_app(data, {})) as reference, ReplaySources(reference.url) as replay:
+    with (
+        ServerThread(build_reference_app(data, {})) as reference,
+        ReplaySources(reference.url) as replay,
+    ):
         cold_runs(replay, workdir, 1)  # records every answer the page needs
         no_delay, _ = cold_runs(replay, workdir, max(3, args.runs // 2))
         replay.set_delay(args.delay)
         times, counts = cold_runs(replay, workdir, args.runs)
         floor = 2 * args.delay
         median = statistics.median(times)
-        print(f"cold category page, sources replayed from memory with {args.delay * 1000:.0f} ms each")
+        print(
+            f"cold category page, sources replayed from memory with {args.delay * 1000:.0f} ms each"
+        )
         print(f"   without added delay: median {statistics.median(no_delay) * 1000:.1f} ms")
         print(
             f"   with the delay: median {median * 1000:.1f} ms of {len(times)} runs "
             f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}), "
             f"{statistics.median(counts):.0f} upstream requests"
         )
-        print(f"   ratio to the 2 x {args.delay * 1000:.0f} ms floor: {median / floor:.2f}   (target <= 1.15)")
+        print(
+            f"   ratio to the 2 x {args.delay * 1000:.0f} ms floor: {median / floor:.2f}   (target <= 1.15)"
+        )
         if args.profile:
             asyncio.run(_profiled_page(replay, workdir))
 

@@ -27,8 +27,9 @@ from comptoir.graph.app import create_app  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
+from comptoir.sources.registry import SOURCES  # noqa: E402
 
-from comptoir.settings import SOURCE_NAMES, Settings  # noqa: E402
+from comptoir.settings import Settings  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.servers import ServerThread  # noqa: E402
 
@@ -73,7 +74,7 @@ def main() -> None:
     scale = DemoScale.full() if args.scale == "full" else DemoScale.small()
     data = ensure_demo_data(args.data_dir / args.scale, scale, progress=True)
     with ServerThread(build_reference_app(data, {})) as reference:
-        urls = {f"{name}_url": f"{reference.url}/{name}" for name in SOURCE_NAMES}
+        urls = {f"{name}_url": f"{reference.url}/{name}" for name in SOURCES.names()}
         settings = Settings(**{"data_dir": args.data_dir / "run", **urls})
         profiler = None if args.no_profile else cProfile.Profile()
         times = asyncio.run(run(settings, args.requests, profiler))

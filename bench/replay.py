@@ -51,7 +51,9 @@ def _serve(upstream: str, ready: Connection) -> None:
                 params=request.query_params,
                 content=body,
                 headers={
-                    k: v for k, v in request.headers.items() if k.lower() in {"content-type", "idempotency-key"}
+                    k: v
+                    for k, v in request.headers.items()
+                    if k.lower() in {"content-type", "idempotency-key"}
                 },
             )
             headers = {
@@ -119,7 +121,10 @@ class ReplaySources:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._process.terminate()
         self._process.join(10)

@@ -28,8 +28,8 @@ import httpx  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
+from comptoir.sources.registry import SOURCES  # noqa: E402
 
-from comptoir.settings import SOURCE_NAMES  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
@@ -66,7 +66,7 @@ class ComptoirProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
-        for name in SOURCE_NAMES:
+        for name in SOURCES.names():
             env[f"COMPTOIR_{name.upper()}_URL"] = proxy.url(name)
         env["COMPTOIR_DATA_DIR"] = str(data_dir)
         env["COMPTOIR_JWT_SECRET"] = "bench-secret-bench-secret-bench-secret-0123"  # noqa: S105  # a throwaway secret of the benchmark
@@ -255,7 +255,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
 
     def reset_faults() -> None:
-        for name in SOURCE_NAMES:
+        for name in SOURCES.names():
             fault = proxy.fault(name)
             fault.down, fault.delay_s, fault.max_age = False, 0.0, None
 
@@ -296,7 +296,7 @@ def main() -> None:
             load(c.url, min(2.0, seconds), plp)  # warm the process up
             memory = load(c.url, seconds, plp)["plp"]
             print(f"   in-process cache: {fmt_load(memory)}   peak RSS {c.peak_rss_mib():.0f} MiB")
-            for name in SOURCE_NAMES:
+            for name in SOURCES.names():
                 proxy.fault(name).down = True
             counter.reset()
             down = load(c.url, seconds, plp)["plp"]
@@ -333,7 +333,7 @@ def main() -> None:
             return times, counts
 
         no_delay, _ = cold_runs(max(3, args.cold_runs // 2))
-        for name in SOURCE_NAMES:
+        for name in SOURCES.names():
             proxy.fault(name).delay_s = 0.05
         colds, upstream_counts = cold_runs(args.cold_runs)
         reset_faults()

@@ -35,9 +35,9 @@ import httpx  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
+from comptoir.sources.registry import SOURCES  # noqa: E402
 
 from comptoir.auth import ShopperTokens  # noqa: E402
-from comptoir.settings import SOURCE_NAMES  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.processes import ComptoirProcess  # noqa: E402
 from tests.support.servers import ServerThread  # noqa: E402
@@ -73,7 +73,7 @@ def _oms_orders(data: Path) -> int:
 
 def _comptoir(proxy: FaultProxy, state: Path) -> ComptoirProcess:
     """comptoir in its own uvicorn process, every source behind the proxy."""
-    env = {f"COMPTOIR_{n.upper()}_URL": proxy.url(n) for n in SOURCE_NAMES}
+    env = {f"COMPTOIR_{n.upper()}_URL": proxy.url(n) for n in SOURCES.names()}
     env |= {"COMPTOIR_DATA_DIR": str(state), "COMPTOIR_JWT_SECRET": SECRET}
     return ComptoirProcess(env).start()
 

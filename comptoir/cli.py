@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from comptoir.settings import SOURCE_NAMES, Settings
+from comptoir.settings import Settings
 
 app = typer.Typer(
     help="comptoir: one GraphQL surface over a retailer's systems.", no_args_is_help=True
@@ -54,13 +54,14 @@ def demo_data(
 
 @app.command()
 def source(
-    name: Annotated[str, typer.Argument(help=f"One of {', '.join(SOURCE_NAMES)}, or all.")],
+    name: Annotated[str, typer.Argument(help="A reference source's name (pim, erp, …), or all.")],
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
     token: Annotated[str | None, typer.Option(help="Bearer token the source requires.")] = None,
 ) -> None:
-    """Run one reference source alone (or all seven under /pim, /dam, …) to be pointed at by URL."""
+    """Run one reference source alone (or all of them under /pim, /dam, …) to be pointed at by URL."""
     from comptoir.embedded import run_source
+    from comptoir.sources.reference import SOURCE_NAMES
 
     if name not in (*SOURCE_NAMES, "all"):
         raise typer.BadParameter(f"unknown source {name!r}; one of {', '.join(SOURCE_NAMES)}, all")

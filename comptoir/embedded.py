@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from comptoir.settings import SOURCE_NAMES, Settings
+from comptoir.settings import Settings
 
 
 def demo_dir(settings: Settings) -> Path:
@@ -32,11 +32,12 @@ def generate_demo(
 
 @contextlib.asynccontextmanager
 async def start_embedded(settings: Settings) -> AsyncIterator[dict[str, str]]:
-    """Start the seven reference sources in this event loop; yields their base URLs."""
+    """Start the reference sources in this event loop; yields their base URLs by source name."""
+    from comptoir.sources.reference import SOURCE_NAMES
     from comptoir.sources.reference.serve import EmbeddedSources
 
     data = generate_demo(settings, progress=True)
-    tokens = {name: settings.source_token(name) for name in SOURCE_NAMES}
+    tokens = {name: settings.source(name).token for name in SOURCE_NAMES}
     async with EmbeddedSources(data, tokens) as embedded:
         yield dict(embedded.base_urls)
 

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Final
 
-from comptoir.settings import SOURCE_NAMES, Settings
+from comptoir.settings import Settings
 
 log = logging.getLogger("comptoir")
 
@@ -54,8 +54,15 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
 @contextlib.contextmanager
 def _shared_by_workers(settings: Settings) -> Iterator[None]:
     """Start what the workers share, and say where it is through their environment."""
+    from comptoir.sources.reference import SOURCE_NAMES as REFERENCE_NAMES
+    from comptoir.sources.registry import SOURCES
+
     with contextlib.ExitStack() as stack:
-        missing = [name for name in SOURCE_NAMES if not settings.source_url(name)]
+        missing = [name for name in SOURCES.names() if not settings.source(name).url]
+        unserved = [name for name in missing if name not in REFERENCE_NAMES]
+        if unserved:
+            variables = ", ".join(f"COMPTOIR_{name.upper()}_URL" for name in unserved)
+            raise RuntimeError(f"{variables} must be set: no reference source stands in for them")
         if missing:
             base_url = stack.enter_context(_embedded_sources(settings))
             for name in missing:
@@ -74,9 +81,10 @@ def _shared_by_workers(settings: Settings) -> Iterator[None]:
 def _embedded_sources(settings: Settings) -> Iterator[str]:
     """The reference sources in one child process; yields their root URL."""
     from comptoir.embedded import generate_demo
+    from comptoir.sources.reference import SOURCE_NAMES as REFERENCE_NAMES
 
     data = generate_demo(settings, progress=True)
-    tokens = {name: settings.source_token(name) for name in SOURCE_NAMES}
+    tokens = {name: settings.source(name).token for name in REFERENCE_NAMES}
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe(duplex=False)
     process = context.Process(

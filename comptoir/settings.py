@@ -3,40 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SOURCE_NAMES: tuple[str, ...] = ("pim", "dam", "erp", "crm", "oms", "promo", "search")
 DEMO_JWT_SECRET = "comptoir-demo-secret-change-me-0123456789"  # noqa: S105  # the documented demo secret
+
+
+class SourceSettings(BaseSettings):
+    """How to reach one source: ``COMPTOIR_{SOURCE}_URL``, ``_TOKEN`` and ``_HOOK_SECRET``.
+
+    Read for every registered source (``sources/registry.py``), whatever its
+    name: a new source needs no setting declared here.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    url: str | None = Field(None, description="Base URL (may carry a path); unset: the reference.")
+    token: str | None = Field(None, description="Bearer token sent to the source.")
+    hook_secret: str | None = Field(None, description="HMAC secret of its change events.")
+
+
+_SOURCE_KEYS = ("url", "token", "hook_secret")
 
 
 class Settings(BaseSettings):
     """Every knob of a comptoir process; unset values fall back to the embedded demo."""
 
-    model_config = SettingsConfigDict(env_prefix="COMPTOIR_", extra="ignore")
-
-    pim_url: str | None = None
-    dam_url: str | None = None
-    erp_url: str | None = None
-    crm_url: str | None = None
-    oms_url: str | None = None
-    promo_url: str | None = None
-    search_url: str | None = None
-    pim_token: str | None = None
-    dam_token: str | None = None
-    erp_token: str | None = None
-    crm_token: str | None = None
-    oms_token: str | None = None
-    promo_token: str | None = None
-    search_token: str | None = None
-    pim_hook_secret: str | None = None
-    dam_hook_secret: str | None = None
-    erp_hook_secret: str | None = None
-    crm_hook_secret: str | None = None
-    oms_hook_secret: str | None = None
-    promo_hook_secret: str | None = None
-    search_hook_secret: str | None = None
+    # Extra keywords are kept: ``pim_url=…`` given in code reads like ``COMPTOIR_PIM_URL``.
+    model_config = SettingsConfigDict(env_prefix="COMPTOIR_", extra="allow")
 
     source_timeout_s: float = Field(2.0, description="Per-request timeout to a source.")
     source_max_concurrency: int = Field(32, description="Bulkhead: requests in flight per source.")
@@ -98,20 +94,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_page_size: int = 100
 
-    def source_url(self, source: str) -> str | None:
-        """The configured base URL of ``source``, without a trailing slash."""
-        url: str | None = getattr(self, f"{source}_url")
-        return url.rstrip("/") if url else None
+    _sources: dict[str, SourceSettings] = PrivateAttr(default_factory=dict)
 
-    def source_token(self, source: str) -> str | None:
-        """The bearer token to send to ``source``."""
-        token: str | None = getattr(self, f"{source}_token")
-        return token
-
-    def hook_secret(self, source: str) -> str | None:
-        """The shared secret of ``source``'s change events."""
-        secret: str | None = getattr(self, f"{source}_hook_secret")
-        return secret
+    def source(self, name: str) -> SourceSettings:
+        """The URL, token and hook secret of source ``name`` (keywords first, then the environment)."""
+        found = self._sources.get(name)
+        if found is None:
+            extra: dict[str, Any] = self.model_extra or {}
+            given = {k: extra[f"{name}_{k}"] for k in _SOURCE_KEYS if f"{name}_{k}" in extra}
+            found = SourceSettings(_env_prefix=f"COMPTOIR_{name.upper()}_", **given)
+            if found.url:
+                found = found.model_copy(update={"url": found.url.rstrip("/")})
+            self._sources[name] = found
+        return found
 
     def effective_jwt_secret(self) -> str:
         """The configured HS256 secret, else the demo one."""

@@ -24,7 +24,7 @@ from comptoir.graph.state import AppState
 from comptoir.graph.view import GraphQLView
 from comptoir.sources.http import SourceClient
 from comptoir.sources.outbox import OutboxDispatcher, OutboxStore, OutboxWrite
-from comptoir.sources.registry import SourceSet
+from comptoir.sources.registry import SOURCES, SourceSet
 from comptoir.sources.writes import ORDER, OUTBOX_FILE, WriteDesk, deliverer, owner_name
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -33,7 +33,7 @@ from starlette.types import Receive, Scope, Send
 from comptoir.auth import ShopperTokens
 from comptoir.breaker import CircuitBreaker
 from comptoir.channels import load_channels
-from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
+from comptoir.settings import DEMO_JWT_SECRET, Settings
 
 log = logging.getLogger("comptoir")
 
@@ -55,15 +55,22 @@ def _http_client(settings: Settings, base_url: str, token: str | None) -> httpx.
 
 @contextlib.asynccontextmanager
 async def _source_urls(settings: Settings) -> AsyncIterator[Mapping[str, str]]:
-    """Configured URLs; the embedded reference sources for every source left unset."""
-    configured = {name: settings.source_url(name) for name in SOURCE_NAMES}
-    if all(configured.values()):
+    """Each registered source's configured URL; the embedded reference for those left unset."""
+    configured = {name: settings.source(name).url for name in SOURCES.names()}
+    unset = [name for name, url in configured.items() if not url]
+    if not unset:
         yield {name: url for name, url in configured.items() if url}
         return
+    from comptoir.sources.reference import SOURCE_NAMES as REFERENCE_NAMES
+
     from comptoir.embedded import start_embedded
 
+    missing = [name for name in unset if name not in REFERENCE_NAMES]
+    if missing:
+        variables = ", ".join(f"COMPTOIR_{name.upper()}_URL" for name in missing)
+        raise RuntimeError(f"{variables} must be set: no reference source stands in for them")
     async with start_embedded(settings) as embedded:
-        yield {name: configured[name] or embedded[name] for name in SOURCE_NAMES}
+        yield {name: configured[name] or embedded[name] for name in configured}
 
 
 @contextlib.asynccontextmanager
@@ -161,9 +168,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with _source_urls(settings) as urls, contextlib.AsyncExitStack() as stack:
             clients = {}
-            for name in SOURCE_NAMES:
+            for name in SOURCES.names():
                 http = await stack.enter_async_context(
-                    _http_client(settings, urls[name], settings.source_token(name))
+                    _http_client(settings, urls[name], settings.source(name).token)
                 )
                 clients[name] = SourceClient(
                     name=name,

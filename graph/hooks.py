@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from comptoir.metrics import HOOK_EVENTS, INVALIDATED
-from comptoir.settings import SOURCE_NAMES
 
 MAX_HOOK_BYTES = 256 * 1024
 
@@ -43,7 +42,7 @@ async def receive_hook(request: Request) -> JSONResponse:
     """Verify the signature, then invalidate every entry the events name."""
     state: AppState = request.app.state.comptoir
     source = request.path_params["source"]
-    if source not in SOURCE_NAMES:
+    if source not in state.sources.plugins:
         return _refuse(
             404, "unknown_source", f"no source named {source!r}", "unknown", "unknown_source"
         )
@@ -57,7 +56,7 @@ async def receive_hook(request: Request) -> JSONResponse:
             return _refuse(
                 413, "too_large", f"events over {MAX_HOOK_BYTES} bytes", source, "too_large"
             )
-    secret = state.settings.hook_secret(source)
+    secret = state.settings.source(source).hook_secret
     given = request.headers.get("x-comptoir-signature", "")
     # compare_digest on equal-length bytes keeps the comparison constant-time.
     if not secret or not hmac.compare_digest(given.encode(), signature_of(secret, body).encode()):

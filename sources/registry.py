@@ -1,11 +1,14 @@
 """Where sources are registered, and the process-wide set of clients and cached collections.
 
-A new source is one package under ``sources/`` plus one line in :data:`PLUGINS`.
+A new source is one package under ``sources/`` plus one entry in :data:`SOURCES`:
+its settings (``COMPTOIR_{SOURCE}_URL``, ``_TOKEN``, ``_HOOK_SECRET``), its
+client and breaker, its cached collections, its ``/hooks/{source}`` endpoint
+and its line in ``/readyz`` follow from that entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from comptoir.cache.backend import CacheBackend
@@ -27,7 +30,41 @@ from comptoir.sources.pim.loaders import SOURCE as PIM
 from comptoir.sources.plugin import WHOLE, SourcePlugin
 from comptoir.sources.promo.loaders import SOURCE as PROMO
 
-PLUGINS: tuple[SourcePlugin, ...] = (PIM, DAM, ERP, CRM, OMS, PROMO)
+
+class SourceRegistry:
+    """The sources comptoir reads and writes, by name, in the order they were registered."""
+
+    def __init__(self, plugins: Iterable[SourcePlugin]) -> None:
+        self._plugins: dict[str, SourcePlugin] = {}
+        for plugin in plugins:
+            self.register(plugin)
+
+    def register(self, plugin: SourcePlugin) -> SourcePlugin:
+        """Add a source; its name must be new, and fit an environment variable's."""
+        if plugin.name in self._plugins:
+            raise ValueError(f"a source named {plugin.name!r} is already registered")
+        if not plugin.name.isidentifier() or not plugin.name.islower():
+            raise ValueError(f"a source name is lower-case letters, digits and _: {plugin.name!r}")
+        self._plugins[plugin.name] = plugin
+        return plugin
+
+    def unregister(self, name: str) -> None:
+        """Forget a source (a test's own, once the test is over)."""
+        del self._plugins[name]
+
+    def names(self) -> tuple[str, ...]:
+        """Every registered source's name."""
+        return tuple(self._plugins)
+
+    def __iter__(self) -> Iterator[SourcePlugin]:
+        return iter(list(self._plugins.values()))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._plugins
+
+
+SOURCES = SourceRegistry([PIM, DAM, ERP, CRM, OMS, PROMO])
+"""Every source comptoir knows: a new source is one entry here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +85,14 @@ class SourceSet:
         policy: FreshnessPolicy,
         *,
         stale_while_revalidate: Iterable[str] = (),
-        plugins: Sequence[SourcePlugin] = PLUGINS,
+        plugins: Iterable[SourcePlugin] = SOURCES,
     ) -> None:
         self.clients = dict(clients)
         self.cache = cache
         self.plugins = {p.name: p for p in plugins}
         swr = set(stale_while_revalidate)
         self.collections: dict[str, dict[str, CachedCollection]] = {}
-        for plugin in plugins:
+        for plugin in self.plugins.values():
 
             def factory(
                 spec: CollectionSpec,

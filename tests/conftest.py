@@ -15,9 +15,10 @@ import pytest
 from comptoir.graph.app import create_app
 from comptoir.sources.reference.generate import ensure_demo_data
 from comptoir.sources.reference.scale import DemoScale
+from comptoir.sources.registry import SOURCES
 
 from comptoir.auth import ShopperTokens
-from comptoir.settings import DEMO_JWT_SECRET, SOURCE_NAMES, Settings
+from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.support.fault_proxy import FaultProxy
 from tests.support.servers import RequestCounter, ServerThread
 
@@ -94,7 +95,7 @@ class Comptoir:
 
 def reference_settings(reference: ReferenceSources, tmp_path: Path, **overrides: Any) -> Settings:
     """Settings pointing every source at the reference sources."""
-    urls = {f"{name}_url": reference.url(name) for name in SOURCE_NAMES}
+    urls = {f"{name}_url": reference.url(name) for name in SOURCES.names()}
     return Settings(**{"data_dir": tmp_path / "state", **urls, **overrides})
 
 
@@ -133,7 +134,7 @@ class WriteSources:
 
     def urls(self) -> dict[str, str]:
         """``COMPTOIR_*_URL`` settings pointing at the proxy."""
-        return {f"{name}_url": self.proxy.url(name) for name in SOURCE_NAMES}
+        return {f"{name}_url": self.proxy.url(name) for name in SOURCES.names()}
 
     def orders_of(self, customer_id: str) -> list[dict[str, Any]]:
         """The orders the OMS holds for a customer (read from its file, not through comptoir)."""

@@ -6,8 +6,6 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-SOURCE_NAMES: tuple[str, ...] = ("pim", "dam", "erp", "crm", "oms", "promo", "search")
-
 _META = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _COUNTERS = "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)"
 _IDEMPOTENCY = (
@@ -69,6 +67,9 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     ),
 }
 """Tables of each source's file, created before the data is loaded."""
+
+SOURCE_NAMES: tuple[str, ...] = tuple(SCHEMAS)
+"""The sources that have a reference implementation: those whose storage is laid out here."""
 
 INDEXES: dict[str, tuple[str, ...]] = {
     "pim": (

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 from comptoir.sources.reference import cases
+from comptoir.sources.registry import SOURCES
 
-from comptoir.settings import SOURCE_NAMES
 from tests.conftest import WEB_KEY, Comptoir, ReferenceSources, reference_settings
 from tests.graph.queries import ME_QUERY, PDP_QUERY, PLP_QUERY
 from tests.support.fault_proxy import FaultProxy
@@ -37,7 +37,7 @@ def proxied(
     """Start comptoir with every source behind the proxy."""
 
     def start(**overrides: object) -> Comptoir:
-        urls = {f"{name}_url": proxy.url(name) for name in SOURCE_NAMES}
+        urls = {f"{name}_url": proxy.url(name) for name in SOURCES.names()}
         return start_comptoir(reference_settings(reference, tmp_path, **{**urls, **overrides}))
 
     return start
@@ -64,13 +64,13 @@ def _degraded(body: dict) -> list[dict]:
 def test_stale_values_are_served_when_each_source_is_down(
     proxy: FaultProxy, proxied: Callable[..., Comptoir]
 ) -> None:
-    for source in SOURCE_NAMES:
+    for source in SOURCES.names():
         proxy.fault(source).max_age = 0  # every entry is stale at once: reads go upstream first
     comptoir = proxied(breaker_failures=1000)
     fresh_pdp = comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
     fresh_me = comptoir.query(ME_QUERY, {"first": 5}, shopper=ACCOUNT)
     assert "degraded" not in fresh_pdp.get("extensions", {})
-    for source in SOURCE_NAMES:
+    for source in SOURCES.names():
         proxy.fault(source).down = True
     stale_pdp = comptoir.query(PDP_QUERY, {"id": cases.PRODUCT_FULL})
     stale_me = comptoir.query(ME_QUERY, {"first": 5}, shopper=ACCOUNT)
@@ -141,7 +141,7 @@ def test_readyz_and_metrics_when_all_is_well(comptoir: Comptoir) -> None:
     ready = comptoir.http.get("/readyz").json()
     assert ready["status"] == "ready"
     assert ready["cache"] == {"backend": "memory", "status": "up"}
-    assert set(ready["sources"]) == set(SOURCE_NAMES)
+    assert set(ready["sources"]) == set(SOURCES.names())
     text = comptoir.http.get("/metrics").text
     assert "comptoir_source_requests_total" in text and "comptoir_cache_lookups_total" in text
     assert comptoir.http.get("/healthz").status_code == 200
