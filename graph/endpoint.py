@@ -32,7 +32,7 @@ from comptoir.graph.shaping import shape_errors
 from comptoir.graph.state import AppState
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.degraded import DegradedReport, Provenance
-from comptoir.sources.registry import Loaders
+from comptoir.sources.loaders import Loaders
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType, execute
 from graphql.execution.executor import Executor
 from starlette.types import Receive, Scope, Send

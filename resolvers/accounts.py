@@ -25,8 +25,11 @@ from comptoir.resolvers.placing import (
 )
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.crm.client import redeem_points
+from comptoir.sources.crm.loaders import LoyaltyAccountByCustomerIdLoader
 from comptoir.sources.crm.models import CustomerDoc
+from comptoir.sources.erp.loaders import LocationsLoader
 from comptoir.sources.errors import SourceError, SourceRejected
+from comptoir.sources.oms.loaders import OrderByIdLoader
 from comptoir.sources.outbox import IdempotencyConflict, OutboxWrite, WriteStatus, request_hash
 from comptoir.sources.registry import ChangeEvent, SourceSet
 from comptoir.sources.writes import (
@@ -204,7 +207,7 @@ async def _submit(
 
 
 async def _stores(scope: RequestScope) -> set[str]:
-    await fill_whole(scope, "locations", scope.loaders.locations, "id")
+    await fill_whole(scope, "locations", scope.loaders.get(LocationsLoader), "id")
     found = scope.catalog.whole["locations"]
     if isinstance(found, SourceError):
         raise found
@@ -216,7 +219,7 @@ async def held_order(ws: WriteScope, write: OutboxWrite) -> Outcome:
     outcome = _answer(ws, ORDER, Submitted(write), pending_order)
     if write.status is WriteStatus.DELIVERED and write.remote_id:
         try:
-            live = await ws.request.loaders.order_by_id.load(write.remote_id)
+            live = await ws.request.loaders.get(OrderByIdLoader).load(write.remote_id)
         except SourceError:
             live = None
         outcome.doc = live or outcome.doc
@@ -343,7 +346,7 @@ async def redeem(ws: WriteScope, points: int, key: str) -> Outcome:
             ChangeEvent("loyalty_transactions", (shopper,)),
         ],
     )
-    loader = scope.loaders.loyalty_account_by_customer_id
+    loader = scope.loaders.get(LoyaltyAccountByCustomerIdLoader)
     loader.clear(shopper)
     try:
         account = await loader.load(shopper)

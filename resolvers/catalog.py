@@ -11,7 +11,10 @@ from typing import Any
 from comptoir.resolvers.assortment import is_shown
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.collection import CollectionLoader
+from comptoir.sources.dam.loaders import AssetsByProductIdLoader
+from comptoir.sources.erp.loaders import LocationsLoader, PricesBySkuLoader, StockBySkuLoader
 from comptoir.sources.errors import SourceError
+from comptoir.sources.pim.loaders import CategoryTreeLoader, ProductByIdLoader, VariantBySkuLoader
 from comptoir.sources.pim.models import ProductDoc
 from comptoir.sources.plugin import WHOLE
 
@@ -72,9 +75,9 @@ def _whole_work(scope: RequestScope, needs: CatalogNeeds) -> list[Coroutine[Any,
     loaders = scope.loaders
     work = []
     if needs.stock:
-        work.append(fill_whole(scope, "locations", loaders.locations, "id"))
+        work.append(fill_whole(scope, "locations", loaders.get(LocationsLoader), "id"))
     if needs.categories:
-        work.append(fill_whole(scope, "categories", loaders.category_tree, "id"))
+        work.append(fill_whole(scope, "categories", loaders.get(CategoryTreeLoader), "id"))
     return work
 
 
@@ -98,13 +101,15 @@ async def prefetch(
     skus = [sku for product in products for sku in product["variant_skus"]]
     work = _whole_work(scope, needs)
     if needs.variants:
-        work.append(fill(catalog.variants, loaders.variant_by_sku, skus))
+        work.append(fill(catalog.variants, loaders.get(VariantBySkuLoader), skus))
     if needs.prices:
-        work.append(fill(catalog.prices, loaders.prices_by_sku, skus))
+        work.append(fill(catalog.prices, loaders.get(PricesBySkuLoader), skus))
     if needs.stock:
-        work.append(fill(catalog.stock, loaders.stock_by_sku, skus))
+        work.append(fill(catalog.stock, loaders.get(StockBySkuLoader), skus))
     if needs.assets:
-        work.append(fill(catalog.assets, loaders.assets_by_product_id, [p["id"] for p in products]))
+        work.append(
+            fill(catalog.assets, loaders.get(AssetsByProductIdLoader), [p["id"] for p in products])
+        )
     if work:
         await asyncio.gather(*work)
 
@@ -114,7 +119,7 @@ async def shown_products(
 ) -> list[ProductDoc | SourceError | None]:
     """The products of ``ids`` this channel may show (``None`` otherwise), with ``needs`` loaded."""
     await asyncio.gather(
-        fill(scope.catalog.products, scope.loaders.product_by_id, ids),
+        fill(scope.catalog.products, scope.loaders.get(ProductByIdLoader), ids),
         prefetch_whole(scope, needs),
     )
     found: list[ProductDoc | SourceError | None] = []
@@ -134,13 +139,13 @@ async def shown_variants(
     scope: RequestScope, skus: Sequence[str]
 ) -> list[tuple[Any, ProductDoc] | SourceError | None]:
     """Each sku's variant with its product, when this channel may show the product."""
-    await fill(scope.catalog.variants, scope.loaders.variant_by_sku, skus)
+    await fill(scope.catalog.variants, scope.loaders.get(VariantBySkuLoader), skus)
     product_ids = []
     for sku in skus:
         variant = scope.catalog.variants[sku]
         if variant is not None and not isinstance(variant, SourceError):
             product_ids.append(variant["product_id"])
-    await fill(scope.catalog.products, scope.loaders.product_by_id, product_ids)
+    await fill(scope.catalog.products, scope.loaders.get(ProductByIdLoader), product_ids)
     found: list[tuple[Any, ProductDoc] | SourceError | None] = []
     for sku in skus:
         variant = scope.catalog.variants[sku]

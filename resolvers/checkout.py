@@ -15,6 +15,7 @@ from typing import Any
 from comptoir.resolvers.catalog import fill, shown_variants
 from comptoir.resolvers.pricing import money_string, price_in_force
 from comptoir.resolvers.scope import RequestScope
+from comptoir.sources.erp.loaders import PricesBySkuLoader
 from comptoir.sources.errors import SourceError, SourceRejected
 from comptoir.sources.http import SourceClient
 from comptoir.sources.promo.client import evaluate_cart
@@ -133,7 +134,9 @@ async def _list_prices(
     """
     skus = list(dict.fromkeys(line.sku for line in lines))
     shown = dict(zip(skus, await shown_variants(scope, skus), strict=True))
-    await fill(scope.catalog.prices, scope.loaders.prices_by_sku, [s for s in skus if shown[s]])
+    await fill(
+        scope.catalog.prices, scope.loaders.get(PricesBySkuLoader), [s for s in skus if shown[s]]
+    )
     channel = scope.channel
     priced: list[tuple[LineRequest, Decimal]] = []
     problems: list[Problem] = []

@@ -9,6 +9,7 @@ from typing import Any
 from comptoir.resolvers.paging import Page, check_first, encode_cursor, paginate
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.errors import SourceError
+from comptoir.sources.oms.loaders import CustomerOrderPageLoader, OrderByIdLoader
 from comptoir.sources.oms.models import OrderDoc
 from comptoir.sources.pages import page_id
 
@@ -55,13 +56,16 @@ async def _oms_orders(
     loaders = scope.loaders
 
     async def fetch(cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
-        page = await loaders.customer_order_page.load(
+        page = await loaders.get(CustomerOrderPageLoader).load(
             page_id(customer_id, {"limit": str(limit), "cursor": cursor or ""})
         )
-        docs = await loaders.order_by_id.load_many(page["ids"])
-        found = [
-            OrderView(doc) for doc in docs if doc is not None and not isinstance(doc, SourceError)
-        ]
+        docs = await loaders.get(OrderByIdLoader).load_many(page["ids"])
+        found = []
+        for doc in docs:
+            if isinstance(doc, SourceError):
+                raise doc
+            if doc is not None:
+                found.append(OrderView(doc))
         return found, page["next_cursor"]
 
     return await paginate(fetch, first, after, scope.max_page_size)
@@ -69,5 +73,5 @@ async def _oms_orders(
 
 async def find_order(scope: RequestScope, order_id: str) -> OrderView | None:
     """The order of ``order_id``, or ``None`` when the OMS does not know it."""
-    doc = await scope.loaders.order_by_id.load(order_id)
+    doc = await scope.loaders.get(OrderByIdLoader).load(order_id)
     return OrderView(doc) if doc else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from comptoir.sources.registry import Loaders
+from comptoir.sources.loaders import Loaders
 
 from comptoir.channels import ChannelConfig
 

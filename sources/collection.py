@@ -222,7 +222,7 @@ class CachedCollection:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
 
-class CollectionLoader(DataLoader):  # type: ignore[misc]  # aiodataloader is untyped
+class CollectionLoader(DataLoader[str, Any]):
     """The per-request batcher of one collection: every id asked for in a tick goes in one batch."""
 
     def __init__(self, collection: CachedCollection, report: DegradedReport) -> None:

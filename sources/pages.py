@@ -7,7 +7,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from typing_extensions import TypedDict
+
+
+class IdPage(TypedDict):
+    """A cached page of a list whose items are cached in their own collection: their ids."""
+
+    ids: list[str]
+    next_cursor: str | None
+
+
 FetchPage = Callable[[str, dict[str, str]], Awaitable[tuple[Any, float | None]]]
+"""Fetch one page of an owner's list with its parameters: the page and the max-age granted."""
 
 
 def page_id(owner: str, params: Mapping[str, str]) -> str:

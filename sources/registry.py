@@ -15,13 +15,11 @@ from comptoir.cache.backend import CacheBackend
 from comptoir.cache.policy import FreshnessPolicy
 from comptoir.sources.collection import (
     CachedCollection,
-    CollectionLoader,
     CollectionSpec,
     FetchMany,
 )
 from comptoir.sources.crm.loaders import SOURCE as CRM
 from comptoir.sources.dam.loaders import SOURCE as DAM
-from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.erp.loaders import SOURCE as ERP
 from comptoir.sources.errors import UnknownEventCollection
 from comptoir.sources.http import SourceClient
@@ -128,85 +126,3 @@ class SourceSet:
         for collections in self.collections.values():
             for collection in collections.values():
                 await collection.wait_background()
-
-
-class Loaders:
-    """The per-request loaders: one batcher per collection, created when first used."""
-
-    def __init__(self, sources: SourceSet, report: DegradedReport) -> None:
-        self._sources = sources
-        self.report = report
-        self._loaders: dict[tuple[str, str], CollectionLoader] = {}
-
-    def get(self, source: str, name: str) -> CollectionLoader:
-        """The loader of ``source``'s ``name`` collection for this request."""
-        loader = self._loaders.get((source, name))
-        if loader is None:
-            loader = CollectionLoader(self._sources.collection(source, name), self.report)
-            self._loaders[(source, name)] = loader
-        return loader
-
-    @property
-    def product_by_id(self) -> CollectionLoader:
-        """PIM products by id."""
-        return self.get("pim", "products")
-
-    @property
-    def variant_by_sku(self) -> CollectionLoader:
-        """PIM variants by sku."""
-        return self.get("pim", "variants")
-
-    @property
-    def category_tree(self) -> CollectionLoader:
-        """The PIM's whole category tree (one id: ``all``)."""
-        return self.get("pim", "categories")
-
-    @property
-    def product_page(self) -> CollectionLoader:
-        """Pages of the PIM's product list, by page id."""
-        return self.get("pim", "product_pages")
-
-    @property
-    def assets_by_product_id(self) -> CollectionLoader:
-        """Every DAM asset of a product."""
-        return self.get("dam", "assets")
-
-    @property
-    def prices_by_sku(self) -> CollectionLoader:
-        """Every ERP price row of a sku."""
-        return self.get("erp", "prices")
-
-    @property
-    def stock_by_sku(self) -> CollectionLoader:
-        """Every ERP stock row of a sku."""
-        return self.get("erp", "stock")
-
-    @property
-    def locations(self) -> CollectionLoader:
-        """Every ERP location (one id: ``all``)."""
-        return self.get("erp", "locations")
-
-    @property
-    def customer_by_id(self) -> CollectionLoader:
-        """CRM customers by id."""
-        return self.get("crm", "customers")
-
-    @property
-    def loyalty_account_by_customer_id(self) -> CollectionLoader:
-        """CRM loyalty accounts by customer id."""
-        return self.get("crm", "loyalty_accounts")
-
-    @property
-    def loyalty_transaction_page(self) -> CollectionLoader:
-        """Pages of a customer's loyalty transactions, by page id."""
-        return self.get("crm", "loyalty_transactions")
-
-    @property
-    def order_by_id(self) -> CollectionLoader:
-        """OMS orders by id."""
-        return self.get("oms", "orders")
-
-    @property
-    def customer_order_page(self) -> CollectionLoader:
-        """Pages of a customer's orders, by page id."""
-        return self.get("oms", "customer_orders")

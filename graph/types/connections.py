@@ -15,6 +15,7 @@ from comptoir.resolvers.catalog import CatalogNeeds, prefetch_whole, shown_produ
 from comptoir.resolvers.paging import InvalidPageRequest, paginate
 from comptoir.sources.errors import SourceError
 from comptoir.sources.pages import page_id
+from comptoir.sources.pim.loaders import ProductPageLoader
 from strawberry.types import Info
 
 
@@ -63,7 +64,7 @@ async def search_products(
         # The whole collections (locations, categories) depend on no page: they
         # load alongside it (once the page request is known to be valid).
         page, _ = await asyncio.gather(
-            scope.loaders.product_page.load(
+            scope.loaders.get(ProductPageLoader).load(
                 page_id("", {**filters, "limit": str(limit), "cursor": cursor or ""})
             ),
             prefetch_whole(scope, needs),

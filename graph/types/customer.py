@@ -15,6 +15,7 @@ from comptoir.resolvers.accounts import provisional_customer
 from comptoir.resolvers.orders import OrderView, customer_orders
 from comptoir.resolvers.paging import InvalidPageRequest
 from comptoir.resolvers.placing import pending_order
+from comptoir.sources.crm.loaders import CustomerByIdLoader, LoyaltyAccountByCustomerIdLoader
 from comptoir.sources.crm.models import CustomerDoc
 from comptoir.sources.errors import SourceError
 from comptoir.sources.outbox import WriteStatus
@@ -92,8 +93,10 @@ class Customer:
     )
     async def loyalty(self, info: Info[Any, Any]) -> LoyaltyAccount | None:
         try:
-            account = await scope_of(info).loaders.loyalty_account_by_customer_id.load(
-                self.doc["id"]
+            account = (
+                await scope_of(info)
+                .loaders.get(LoyaltyAccountByCustomerIdLoader)
+                .load(self.doc["id"])
             )
         except SourceError as exc:
             raise source_error(exc) from exc
@@ -151,7 +154,7 @@ async def load_customer(info: Info[Any, Any], customer_id: str) -> Customer | No
         scope.loaders.report.add(CUSTOMER.source, "fallback")
         return Customer(doc=provisional_customer(write))
     try:
-        doc = await scope.loaders.customer_by_id.load(customer_id)
+        doc = await scope.loaders.get(CustomerByIdLoader).load(customer_id)
     except SourceError as exc:
         raise source_error(exc) from exc
     return Customer(doc=doc) if doc else None

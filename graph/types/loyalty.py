@@ -11,6 +11,7 @@ from comptoir.graph.context import scope_of
 from comptoir.graph.errors import bad_input, source_error
 from comptoir.graph.types.common import PageInfo
 from comptoir.resolvers.paging import InvalidPageRequest, paginate
+from comptoir.sources.crm.loaders import LoyaltyTransactionPageLoader
 from comptoir.sources.crm.models import LoyaltyAccountDoc, LoyaltyTransactionDoc
 from comptoir.sources.errors import SourceError
 from comptoir.sources.pages import page_id
@@ -118,7 +119,7 @@ class LoyaltyAccount:
         owner = self.doc["customer_id"]
 
         async def fetch(cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
-            page = await scope.loaders.loyalty_transaction_page.load(
+            page = await scope.loaders.get(LoyaltyTransactionPageLoader).load(
                 page_id(owner, {"limit": str(limit), "cursor": cursor or ""})
             )
             return page["items"], page["next_cursor"]

@@ -23,7 +23,9 @@ from comptoir.resolvers.catalog import (
     shown_products,
 )
 from comptoir.resolvers.inventory import near as locations_near
+from comptoir.sources.erp.loaders import LocationsLoader
 from comptoir.sources.errors import SourceError
+from comptoir.sources.pim.loaders import CategoryTreeLoader
 from strawberry.types import Info
 
 MAX_IDS = 100
@@ -89,7 +91,7 @@ class Query:
     @strawberry.field(description="A category by id; null when unknown.")
     async def category(self, info: Info[Any, Any], id: strawberry.ID) -> Category | None:
         scope = scope_of(info)
-        await fill_whole(scope, "categories", scope.loaders.category_tree, "id")
+        await fill_whole(scope, "categories", scope.loaders.get(CategoryTreeLoader), "id")
         tree = scope.catalog.whole["categories"]
         if isinstance(tree, SourceError):
             raise source_error(tree)
@@ -113,7 +115,7 @@ class Query:
         if near is not None and not (-90 <= near.latitude <= 90 and -180 <= near.longitude <= 180):
             raise bad_input("`near` must be a latitude in [-90, 90] and a longitude in [-180, 180]")
         scope = scope_of(info)
-        await fill_whole(scope, "locations", scope.loaders.locations, "id")
+        await fill_whole(scope, "locations", scope.loaders.get(LocationsLoader), "id")
         everything = scope.catalog.whole["locations"]
         if isinstance(everything, SourceError):
             raise source_error(everything)

@@ -10,6 +10,7 @@ from comptoir.sources.crm.models import (
     CUSTOMERS,
     TRANSACTIONS,
     CustomerDoc,
+    LoyaltyAccountDoc,
     LoyaltyTransactionDoc,
 )
 from comptoir.sources.http import SourceClient
@@ -18,7 +19,7 @@ from comptoir.sources.models import validate_items
 
 async def fetch_customers(
     client: SourceClient, ids: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, CustomerDoc], float | None]:
     """Customers by id."""
     items, max_age = await client.get_batch("/customers", "ids", ids, "customers")
     return {c["id"]: c for c in validate_items(CUSTOMERS, items, client.name, "customers")}, max_age
@@ -26,7 +27,7 @@ async def fetch_customers(
 
 async def fetch_loyalty_accounts(
     client: SourceClient, customer_ids: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, LoyaltyAccountDoc], float | None]:
     """Loyalty accounts by customer id."""
     items, max_age = await client.get_batch(
         "/loyalty/accounts", "customer_ids", customer_ids, "loyalty_accounts"

@@ -60,6 +60,13 @@ class LoyaltyTransactionDoc(TypedDict):
     created_at: str
 
 
+class TransactionPage(TypedDict):
+    """A cached page of a customer's transactions, newest first."""
+
+    items: list[LoyaltyTransactionDoc]
+    next_cursor: str | None
+
+
 CUSTOMERS = TypeAdapter(list[CustomerDoc])
 ACCOUNTS = TypeAdapter(list[LoyaltyAccountDoc])
 TRANSACTIONS = TypeAdapter(list[LoyaltyTransactionDoc])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from comptoir.sources.dam.models import ASSETS, AssetDoc
 from comptoir.sources.http import SourceClient
@@ -12,7 +11,7 @@ from comptoir.sources.models import validate_items
 
 async def fetch_assets(
     client: SourceClient, product_ids: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, list[AssetDoc]], float | None]:
     """Every asset of each product, grouped by product id (a product without assets maps to [])."""
     items, max_age = await client.get_batch("/assets", "product_ids", product_ids, "assets")
     grouped: dict[str, list[AssetDoc]] = {pid: [] for pid in product_ids}

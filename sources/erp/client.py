@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from comptoir.sources.erp.models import LOCATIONS, PRICES, STOCK, LocationDoc, PriceRow, StockRow
 from comptoir.sources.http import SourceClient
@@ -12,7 +11,7 @@ from comptoir.sources.models import validate_items
 
 async def fetch_prices(
     client: SourceClient, skus: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, list[PriceRow]], float | None]:
     """Every price row of each sku on every list, grouped by sku."""
     items, max_age = await client.get_batch("/prices", "skus", skus, "prices")
     grouped: dict[str, list[PriceRow]] = {sku: [] for sku in skus}
@@ -23,7 +22,7 @@ async def fetch_prices(
 
 async def fetch_stock(
     client: SourceClient, skus: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, list[StockRow]], float | None]:
     """Every stock row of each sku, grouped by sku."""
     items, max_age = await client.get_batch("/stock", "skus", skus, "stock")
     grouped: dict[str, list[StockRow]] = {sku: [] for sku in skus}

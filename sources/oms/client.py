@@ -12,7 +12,7 @@ from comptoir.sources.oms.models import ORDERS, OrderDoc
 
 async def fetch_orders(
     client: SourceClient, ids: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, OrderDoc], float | None]:
     """Orders by id."""
     items, max_age = await client.get_batch("/orders", "ids", ids, "orders")
     return {o["id"]: o for o in validate_items(ORDERS, items, client.name, "orders")}, max_age

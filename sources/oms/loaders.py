@@ -1,24 +1,36 @@
-"""The OMS's cached collections: orders by id and pages of a customer's orders."""
+"""The OMS's cached collections and their loaders: orders by id, pages of a customer's orders."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from comptoir.sources.collection import CachedCollection, CollectionSpec
 from comptoir.sources.http import SourceClient
+from comptoir.sources.loaders import PageLoader, TypedLoader
 from comptoir.sources.oms.client import fetch_customer_orders, fetch_orders
-from comptoir.sources.pages import fetch_pages, owner_of
+from comptoir.sources.oms.models import OrderDoc
+from comptoir.sources.pages import IdPage, fetch_pages, owner_of
 from comptoir.sources.plugin import CollectionFactory, SourcePlugin
 
 ORDERS = CollectionSpec("oms", "orders", default_max_age_s=30)
 CUSTOMER_ORDERS = CollectionSpec("oms", "customer_orders", default_max_age_s=30)
 
 
+class OrderByIdLoader(TypedLoader[OrderDoc]):
+    """OMS orders by id."""
+
+    spec = ORDERS
+
+
+class CustomerOrderPageLoader(PageLoader[IdPage]):
+    """Pages of a customer's orders from every channel, newest first, as ids (owner: customer)."""
+
+    spec = CUSTOMER_ORDERS
+
+
 def build(client: SourceClient, collection: CollectionFactory) -> dict[str, CachedCollection]:
     """The OMS's collections on one client."""
     orders = collection(ORDERS, lambda ids: fetch_orders(client, ids))
 
-    async def one_page(customer_id: str, params: dict[str, str]) -> tuple[Any, float | None]:
+    async def one_page(customer_id: str, params: dict[str, str]) -> tuple[IdPage, float | None]:
         items, cursor, max_age = await fetch_customer_orders(
             client, {**params, "customer_id": customer_id}
         )

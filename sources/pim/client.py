@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from comptoir.sources.http import SourceClient
 from comptoir.sources.models import validate_items
-from comptoir.sources.pim.models import CATEGORIES, PRODUCTS, VARIANTS, CategoryDoc, ProductDoc
+from comptoir.sources.pim.models import (
+    CATEGORIES,
+    PRODUCTS,
+    VARIANTS,
+    CategoryDoc,
+    ProductDoc,
+    VariantDoc,
+)
 
 
 async def fetch_products(
     client: SourceClient, ids: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, ProductDoc], float | None]:
     """Products by id."""
     items, max_age = await client.get_batch("/products", "ids", ids, "products")
     return {p["id"]: p for p in validate_items(PRODUCTS, items, client.name, "products")}, max_age
@@ -20,7 +26,7 @@ async def fetch_products(
 
 async def fetch_variants(
     client: SourceClient, skus: Sequence[str]
-) -> tuple[dict[str, Any], float | None]:
+) -> tuple[dict[str, VariantDoc], float | None]:
     """Variants by sku."""
     items, max_age = await client.get_batch("/variants", "ids", skus, "variants")
     return {v["id"]: v for v in validate_items(VARIANTS, items, client.name, "variants")}, max_age
