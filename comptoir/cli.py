@@ -141,8 +141,8 @@ app.add_typer(outbox, name="outbox")
 
 
 def _outbox_store() -> Any:
+    from comptoir.sources.held import OUTBOX_FILE
     from comptoir.sources.outbox import OutboxStore
-    from comptoir.sources.writes import OUTBOX_FILE
 
     path = Settings().data_dir / OUTBOX_FILE
     if not path.exists():

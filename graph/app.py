@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
 import httpx
 from comptoir.cache.backend import CacheBackend
@@ -22,10 +19,9 @@ from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema, limit_rules, schema_version
 from comptoir.graph.state import AppState
 from comptoir.graph.view import GraphQLView
+from comptoir.sources.held import open_held_writes
 from comptoir.sources.http import SourceClient
-from comptoir.sources.outbox import OutboxDispatcher, OutboxStore, OutboxWrite
 from comptoir.sources.registry import SOURCES, SourceSet
-from comptoir.sources.writes import ORDER, OUTBOX_FILE, WriteDesk, deliverer, owner_name
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -36,10 +32,6 @@ from comptoir.channels import load_channels
 from comptoir.settings import DEMO_JWT_SECRET, Settings
 
 log = logging.getLogger("comptoir")
-
-OUTBOX_MAX_BACKOFF_S = 10.0
-"""The longest wait between two delivery attempts of a held write."""
-OUTBOX_PURGE_EVERY_S = 3600.0
 
 
 def _http_client(settings: Settings, base_url: str, token: str | None) -> httpx.AsyncClient:
@@ -71,50 +63,6 @@ async def _source_urls(settings: Settings) -> AsyncIterator[Mapping[str, str]]:
         raise RuntimeError(f"{variables} must be set: no reference source stands in for them")
     async with start_embedded(settings) as embedded:
         yield {name: configured[name] or embedded[name] for name in configured}
-
-
-@contextlib.asynccontextmanager
-async def _outbox(settings: Settings, sources: SourceSet) -> AsyncIterator[WriteDesk]:
-    """The outbox under the data directory and its dispatcher, running for the app's life."""
-
-    async def after_delivery(write: OutboxWrite, doc: Any) -> None:
-        if write.kind == ORDER.name:
-            # The shopper's order list now holds it: the next read asks the OMS again.
-            await sources.collection("oms", "customer_orders").invalidate([doc["customer_id"]])
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = OutboxStore(settings.data_dir / OUTBOX_FILE)
-    dispatcher = OutboxDispatcher(
-        store,
-        deliverer(sources.clients, after_delivery),
-        owner=owner_name(),
-        max_backoff_s=OUTBOX_MAX_BACKOFF_S,
-    )
-    for name, client in sources.clients.items():
-        # A source answering again (to a read or a probe) ends the wait of its held writes.
-        client.breaker.on_recovery = functools.partial(dispatcher.wake, name)
-    dispatcher.start()
-    purging = asyncio.create_task(_purge_delivered(store, settings.outbox_retention_s))
-    try:
-        yield WriteDesk(store, dispatcher)
-    finally:
-        purging.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purging
-        await dispatcher.stop()
-        store.close()
-
-
-async def _purge_delivered(store: OutboxStore, retention_s: float) -> None:
-    """Forget, once an hour, the writes delivered more than ``retention_s`` ago."""
-    while True:
-        try:
-            purged = await asyncio.to_thread(store.purge_delivered, retention_s)
-            if purged:
-                log.info("outbox: forgot %d writes delivered over %.0f s ago", purged, retention_s)
-        except Exception:  # a busy file is tried again next time
-            log.exception("outbox: purging delivered writes failed")
-        await asyncio.sleep(OUTBOX_PURGE_EVERY_S)
 
 
 def _endpoint(state: AppState, cache: CacheBackend) -> GraphQLEndpoint:
@@ -197,14 +145,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 stale_while_revalidate=swr,
             )
             stack.push_async_callback(sources.wait_background)
-            desk = await stack.enter_async_context(_outbox(settings, sources))
+            held = await stack.enter_async_context(
+                open_held_writes(settings.data_dir, settings.outbox_retention_s, sources)
+            )
             state = AppState(
                 settings=settings,
                 channels=channels,
                 tokens=tokens,
                 sources=sources,
                 cache=cache,
-                writes=desk,
+                writes=held,
             )
             app.state.comptoir = state
             app.state.graphql = _endpoint(state, cache)

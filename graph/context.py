@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.degraded import DegradedReport
+from comptoir.sources.held import HeldWrites
+from comptoir.sources.registry import SourceSet
 from strawberry.types import Info
 
 from comptoir.channels import ChannelConfig
@@ -23,6 +25,16 @@ class GraphContext:
     report: DegradedReport
     app: AppState
     locale: str
+
+    @property
+    def held(self) -> HeldWrites:
+        """The writes held for their sources (orders, accounts)."""
+        return self.app.writes
+
+    @property
+    def sources(self) -> SourceSet:
+        """Every source's client and cached collections."""
+        return self.app.sources
 
     def extensions(self) -> dict[str, Any]:
         """``extensions.context`` (and ``extensions.degraded`` when something was missing)."""
@@ -42,6 +54,10 @@ def applied_context(channel: ChannelConfig, locale: str) -> dict[str, str]:
     }
 
 
-def scope_of(info: Info[GraphContext, Any]) -> RequestScope:
+GraphInfo: TypeAlias = Info[GraphContext, None]
+"""What strawberry passes a resolver as ``info``."""
+
+
+def scope_of(info: GraphInfo) -> RequestScope:
     """The request scope of a resolver's ``info``."""
     return info.context.scope

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from comptoir.resolvers.errors import Forbidden, InvalidArgument
 from comptoir.sources.errors import SourceError
 from graphql import GraphQLError
 
@@ -32,3 +36,21 @@ def bad_input(message: str) -> PublicError:
 def forbidden(message: str) -> PublicError:
     """The caller's channel or shopper may not read this."""
     return PublicError(message, "FORBIDDEN")
+
+
+@contextlib.contextmanager
+def public_errors() -> Iterator[None]:
+    """What a resolver raises, as the error of the field that called it.
+
+    A wrong argument is ``BAD_USER_INPUT``, a read the caller may not make
+    ``FORBIDDEN``, a source's failure the code of that failure with the
+    source's name; anything else is left to be masked.
+    """
+    try:
+        yield
+    except InvalidArgument as exc:
+        raise bad_input(str(exc)) from exc
+    except Forbidden as exc:
+        raise forbidden(str(exc)) from exc
+    except SourceError as exc:
+        raise source_error(exc) from exc

@@ -1,25 +1,79 @@
-"""Reading a field's selection ahead, so that everything it needs is loaded in one round."""
+"""Reading a field's selection ahead: what the catalog fields selected below it will read.
+
+Each catalog field declares what it reads (``catalog_field(reads=…)`` in
+:mod:`comptoir.graph.fields`); this walks the selection below a field with
+its GraphQL types, through fragments, and adds those declarations up, so
+that a list of products loads everything its page shows in one round.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
-from strawberry.types import Info
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from comptoir.graph.context import GraphInfo
+from comptoir.resolvers.prefetch import CatalogReads
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+READS = "comptoir.reads"
+"""The key of a field's declared reads in its strawberry metadata."""
 
 
-def _walk(selections: Iterable[Selection], names: set[str]) -> None:
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            names.add(selection.name)
-            _walk(selection.selections, names)
-        elif isinstance(selection, FragmentSpread | InlineFragment):
-            _walk(selection.selections, names)
+def declared_reads(field: GraphQLField) -> CatalogReads:
+    """What a field declares it reads of the catalog (nothing, for most fields)."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    metadata = getattr(definition, "metadata", None) or {}
+    reads = metadata.get(READS, CatalogReads.NONE)
+    return reads if isinstance(reads, CatalogReads) else CatalogReads.NONE
 
 
-def selected_names(info: Info) -> set[str]:
-    """The names of every field selected anywhere below the current field."""
-    names: set[str] = set()
-    for field in info.selected_fields:
-        _walk(field.selections, names)
-    return names
+def reads_below(info: GraphInfo) -> CatalogReads:
+    """What every field selected below the current one reads, through fragments."""
+    raw: GraphQLResolveInfo[Any] = info._raw_info
+    reads = CatalogReads.NONE
+    returned = get_named_type(raw.return_type)
+    for node in raw.field_nodes:
+        if node.selection_set is not None:
+            reads |= _below(raw, returned, node.selection_set)
+    return reads
+
+
+def _below(
+    raw: GraphQLResolveInfo[Any], parent: GraphQLNamedType, selections: SelectionSetNode
+) -> CatalogReads:
+    reads = CatalogReads.NONE
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            fields = (
+                parent.fields
+                if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
+                else {}
+            )
+            field = fields.get(selection.name.value)
+            if field is None:  # __typename, or a field of a fragment's narrower type
+                continue
+            reads |= declared_reads(field)
+            if selection.selection_set is not None:
+                reads |= _below(raw, get_named_type(field.type), selection.selection_set)
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            target = raw.schema.get_type(condition.name.value) if condition else parent
+            if target is not None:
+                reads |= _below(raw, target, selection.selection_set)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = raw.fragments.get(selection.name.value)
+            target = raw.schema.get_type(fragment.type_condition.name.value) if fragment else None
+            if fragment is not None and target is not None:
+                reads |= _below(raw, target, fragment.selection_set)
+    return reads

@@ -1,12 +1,12 @@
-"""What lives as long as the app: settings, channels, token verifier, sources, cache, outbox."""
+"""What lives as long as the app: settings, channels, token verifier, sources, cache, held writes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from comptoir.cache.backend import CacheBackend
+from comptoir.sources.held import HeldWrites
 from comptoir.sources.registry import SourceSet
-from comptoir.sources.writes import WriteDesk
 
 from comptoir.auth import ShopperTokens
 from comptoir.channels import ChannelRegistry
@@ -22,9 +22,9 @@ class AppState:
     tokens: ShopperTokens
     sources: SourceSet
     cache: CacheBackend
-    writes: WriteDesk
-    """The durable outbox of writes (orders, accounts) and its dispatcher."""
+    writes: HeldWrites
+    """The writes (orders, accounts) held in the outbox for their sources."""
 
     def shopper_of(self, token_subject: str | None) -> str | None:
-        """The customer a shopper token names: a held account's CRM id once it is created."""
+        """The customer a shopper token names (a held account's CRM id once it is created)."""
         return None if token_subject is None else self.writes.resolve(token_subject)

@@ -1,127 +1,52 @@
-"""Loading catalog data for a set of products at once: the product documents, then, in one round,
-everything the query selected below them (variants, prices, stock, media, categories)."""
+"""The catalog a channel may show: products and variants, their lists, categories and media.
+
+Products are read in batches with what the query reads below them (see
+:mod:`comptoir.resolvers.prefetch`); the joins below read what was loaded.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-from comptoir.resolvers.assortment import is_shown
+from comptoir.resolvers.assortment import is_shown, product_media, variant_media
+from comptoir.resolvers.errors import InvalidArgument
+from comptoir.resolvers.paging import Page, paginate
+from comptoir.resolvers.prefetch import (
+    CatalogReads,
+    load_categories,
+    load_products,
+    load_variants,
+    prefetch,
+    prefetch_whole,
+)
 from comptoir.resolvers.scope import RequestScope
-from comptoir.sources.collection import CollectionLoader
-from comptoir.sources.dam.loaders import AssetsByProductIdLoader
-from comptoir.sources.erp.loaders import LocationsLoader, PricesBySkuLoader, StockBySkuLoader
+from comptoir.sources.dam.models import AssetDoc
 from comptoir.sources.errors import SourceError
-from comptoir.sources.pim.loaders import CategoryTreeLoader, ProductByIdLoader, VariantBySkuLoader
-from comptoir.sources.pim.models import ProductDoc
-from comptoir.sources.plugin import WHOLE
+from comptoir.sources.pim.loaders import ProductPageLoader
+from comptoir.sources.pim.models import CategoryDoc, ProductDoc, VariantDoc
 
+MAX_IDS = 100
+"""The most products one `products(ids)` asks for."""
 
-@dataclass(frozen=True, slots=True)
-class CatalogNeeds:
-    """Which collections a query selected below its products."""
+SEARCH_PAGE_SIZE = 24
+"""Products on a page of a search when the caller does not say."""
 
-    variants: bool = False
-    prices: bool = False
-    stock: bool = False
-    assets: bool = False
-    categories: bool = False
-
-    @classmethod
-    def from_fields(cls, names: Iterable[str]) -> CatalogNeeds:
-        """Needs from the names of every field selected below the products."""
-        selected = set(names)
-        return cls(
-            variants=bool(selected & {"variants", "product", "color", "size", "gtin"}),
-            prices=bool(selected & {"price", "priceRange", "availableForSale"}),
-            stock=bool(selected & {"availability", "availableForSale"}),
-            assets="media" in selected,
-            categories="categories" in selected,
-        )
-
-    @classmethod
-    def everything(cls) -> CatalogNeeds:
-        """Every collection (when the selection cannot be read ahead)."""
-        return cls(True, True, True, True, True)
-
-
-async def fill(target: dict[str, Any], loader: CollectionLoader, ids: Iterable[str]) -> None:
-    """Load the ids not yet in ``target`` through ``loader``; errors are kept per id."""
-    missing = list(dict.fromkeys(i for i in ids if i not in target))
-    if not missing:
-        return
-    values = await asyncio.gather(*(loader.load(i) for i in missing), return_exceptions=True)
-    for item_id, value in zip(missing, values, strict=True):
-        if isinstance(value, BaseException) and not isinstance(value, SourceError):
-            raise value
-        target[item_id] = value
-
-
-async def fill_whole(scope: RequestScope, name: str, loader: CollectionLoader, key: str) -> None:
-    """Load a collection the source returns whole, indexed by ``key``."""
-    if name in scope.catalog.whole:
-        return
-    try:
-        items = await loader.load(WHOLE)
-    except SourceError as error:
-        scope.catalog.whole[name] = error
-        return
-    scope.catalog.whole[name] = {item[key]: item for item in items or ()}
-
-
-def _whole_work(scope: RequestScope, needs: CatalogNeeds) -> list[Coroutine[Any, Any, None]]:
-    loaders = scope.loaders
-    work = []
-    if needs.stock:
-        work.append(fill_whole(scope, "locations", loaders.get(LocationsLoader), "id"))
-    if needs.categories:
-        work.append(fill_whole(scope, "categories", loaders.get(CategoryTreeLoader), "id"))
-    return work
-
-
-async def prefetch_whole(scope: RequestScope, needs: CatalogNeeds) -> None:
-    """Load the whole collections ``needs`` asks for (locations, categories).
-
-    They depend on no product, so a caller runs this alongside the product
-    fetch rather than after it: one round less on a cold cache.
-    """
-    work = _whole_work(scope, needs)
-    if work:
-        await asyncio.gather(*work)
-
-
-async def prefetch(
-    scope: RequestScope, products: Sequence[ProductDoc], needs: CatalogNeeds
-) -> None:
-    """Load, in one concurrent round, what ``needs`` asks for about ``products``."""
-    catalog = scope.catalog
-    loaders = scope.loaders
-    skus = [sku for product in products for sku in product["variant_skus"]]
-    work = _whole_work(scope, needs)
-    if needs.variants:
-        work.append(fill(catalog.variants, loaders.get(VariantBySkuLoader), skus))
-    if needs.prices:
-        work.append(fill(catalog.prices, loaders.get(PricesBySkuLoader), skus))
-    if needs.stock:
-        work.append(fill(catalog.stock, loaders.get(StockBySkuLoader), skus))
-    if needs.assets:
-        work.append(
-            fill(catalog.assets, loaders.get(AssetsByProductIdLoader), [p["id"] for p in products])
-        )
-    if work:
-        await asyncio.gather(*work)
+ShownVariant = tuple[VariantDoc, ProductDoc]
+"""A variant with its product, which the channel may show."""
 
 
 async def shown_products(
-    scope: RequestScope, ids: Sequence[str], needs: CatalogNeeds
+    scope: RequestScope, ids: Sequence[str], reads: CatalogReads
 ) -> list[ProductDoc | SourceError | None]:
-    """The products of ``ids`` this channel may show (``None`` otherwise), with ``needs`` loaded."""
-    await asyncio.gather(
-        fill(scope.catalog.products, scope.loaders.get(ProductByIdLoader), ids),
-        prefetch_whole(scope, needs),
-    )
+    """The products of ``ids`` the channel may show (``None`` otherwise), with ``reads`` loaded.
+
+    A product the PIM could not return is its :class:`SourceError`, so that
+    it fails alone.
+    """
+    if len(ids) > MAX_IDS:
+        raise InvalidArgument(f"`ids` takes at most {MAX_IDS} ids, got {len(ids)}")
+    await asyncio.gather(load_products(scope, ids), prefetch_whole(scope, reads))
     found: list[ProductDoc | SourceError | None] = []
     for product_id in ids:
         doc = scope.catalog.products[product_id]
@@ -129,34 +54,144 @@ async def shown_products(
             found.append(doc)
         else:
             found.append(doc if is_shown(doc, scope.channel.assortment) else None)
-    await prefetch(
-        scope, [d for d in found if d is not None and not isinstance(d, SourceError)], needs
-    )
+    shown = [d for d in found if d is not None and not isinstance(d, SourceError)]
+    await prefetch(scope, shown, reads)
+    return found
+
+
+async def shown_product(
+    scope: RequestScope, product_id: str, reads: CatalogReads
+) -> ProductDoc | None:
+    """One product the channel may show, with ``reads`` loaded; raises its source's error."""
+    found = (await shown_products(scope, [product_id], reads))[0]
+    if isinstance(found, SourceError):
+        raise found
     return found
 
 
 async def shown_variants(
     scope: RequestScope, skus: Sequence[str]
-) -> list[tuple[Any, ProductDoc] | SourceError | None]:
+) -> list[ShownVariant | SourceError | None]:
     """Each sku's variant with its product, when this channel may show the product."""
-    await fill(scope.catalog.variants, scope.loaders.get(VariantBySkuLoader), skus)
+    await load_variants(scope, skus)
+    catalog = scope.catalog
     product_ids = []
     for sku in skus:
-        variant = scope.catalog.variants[sku]
+        variant = catalog.variants[sku]
         if variant is not None and not isinstance(variant, SourceError):
             product_ids.append(variant["product_id"])
-    await fill(scope.catalog.products, scope.loaders.get(ProductByIdLoader), product_ids)
-    found: list[tuple[Any, ProductDoc] | SourceError | None] = []
+    await load_products(scope, product_ids)
+    found: list[ShownVariant | SourceError | None] = []
     for sku in skus:
-        variant = scope.catalog.variants[sku]
+        variant = catalog.variants[sku]
         if variant is None or isinstance(variant, SourceError):
             found.append(variant)
             continue
-        product = scope.catalog.products[variant["product_id"]]
+        product = catalog.products[variant["product_id"]]
         if isinstance(product, SourceError):
             found.append(product)
-        elif is_shown(product, scope.channel.assortment) and sku in product["variant_skus"]:
+        elif (
+            product is not None
+            and is_shown(product, scope.channel.assortment)
+            and sku in product["variant_skus"]
+        ):
             found.append((variant, product))
         else:
             found.append(None)
     return found
+
+
+async def shown_variant(scope: RequestScope, sku: str, reads: CatalogReads) -> ShownVariant | None:
+    """One variant the channel may show, with ``reads`` loaded for its product."""
+    found = (await shown_variants(scope, [sku]))[0]
+    if isinstance(found, SourceError):
+        raise found
+    if found is not None:
+        await prefetch(scope, [found[1]], reads)
+    return found
+
+
+async def search_products(
+    scope: RequestScope,
+    category_id: str | None,
+    query: str | None,
+    first: int | None,
+    after: str | None,
+    reads: CatalogReads,
+) -> Page[ProductDoc]:
+    """A page of the channel's active products, by category (and subcategories) and name.
+
+    The PIM lists ids by page; the products, and ``reads`` for them, load in
+    one round after the list (the whole collections alongside it).
+    """
+    filters = {
+        "channel": scope.channel.assortment,
+        "category_id": category_id or "",
+        "q": query or "",
+    }
+    pages = scope.loaders.get(ProductPageLoader)
+
+    async def fetch(cursor: str | None, limit: int) -> tuple[list[str], str | None]:
+        # The whole collections (locations, categories) depend on no page: they
+        # load alongside it (once the page request is known to be valid).
+        params = {**filters, "limit": str(limit), "cursor": cursor or ""}
+        page, _ = await asyncio.gather(pages.load_page("", params), prefetch_whole(scope, reads))
+        return (page["ids"], page["next_cursor"]) if page else ([], None)
+
+    size = SEARCH_PAGE_SIZE if first is None else first
+    listed = await paginate(fetch, size, after, scope.max_page_size)
+    docs = await shown_products(scope, [product_id for product_id, _ in listed.edges], reads)
+    edges = []
+    for (_, cursor), doc in zip(listed.edges, docs, strict=True):
+        if isinstance(doc, SourceError):
+            raise doc
+        if doc is not None:
+            edges.append((doc, cursor))
+    return Page(edges, listed.has_next_page)
+
+
+def product_variants(scope: RequestScope, product: ProductDoc) -> list[VariantDoc]:
+    """The product's variants the PIM knows, in its ``variant_skus`` order."""
+    found = []
+    for sku in product["variant_skus"]:
+        variant = scope.catalog.variant(sku)
+        if variant is not None:
+            found.append(variant)
+    return found
+
+
+def shown_media(scope: RequestScope, product: ProductDoc) -> list[AssetDoc]:
+    """Every asset of the product (variant ones too) the channel may show, by position."""
+    assets = scope.catalog.assets(product["id"])
+    return product_media(assets, scope.channel.assortment, scope.now)
+
+
+def shown_variant_media(scope: RequestScope, sku: str, product: ProductDoc) -> list[AssetDoc]:
+    """The variant's own assets the channel may show, then the product-level ones."""
+    assets = scope.catalog.assets(product["id"])
+    return variant_media(assets, sku, scope.channel.assortment, scope.now)
+
+
+async def category(scope: RequestScope, category_id: str) -> CategoryDoc | None:
+    """A category by id, ``None`` when unknown."""
+    await load_categories(scope)
+    return scope.catalog.category_tree().get(category_id)
+
+
+def product_categories(scope: RequestScope, product: ProductDoc) -> list[CategoryDoc]:
+    """The categories the product is filed under, in the PIM's order."""
+    tree = scope.catalog.category_tree()
+    return [tree[c] for c in product["category_ids"] if c in tree]
+
+
+def parent_category(scope: RequestScope, category_doc: CategoryDoc) -> CategoryDoc | None:
+    """The parent category; ``None`` at the top of the tree."""
+    parent_id = category_doc.get("parent_id")
+    return scope.catalog.category_tree().get(parent_id) if parent_id else None
+
+
+def child_categories(scope: RequestScope, category_doc: CategoryDoc) -> list[CategoryDoc]:
+    """The direct subcategories, by id."""
+    tree = scope.catalog.category_tree()
+    children = (c for c in tree.values() if c.get("parent_id") == category_doc["id"])
+    return sorted(children, key=lambda c: c["id"])

@@ -18,3 +18,15 @@ def pick_text(
         if text:
             return text
     return None
+
+
+def pick_attributes(
+    attributes: Mapping[str, Mapping[str, str]] | None, locale: str | None, default_locale: str
+) -> list[tuple[str, str]]:
+    """Each attribute with a text in the best locale, by attribute name."""
+    found = []
+    for key, texts in sorted((attributes or {}).items()):
+        value = pick_text(texts, locale, default_locale)
+        if value is not None:
+            found.append((key, value))
+    return found

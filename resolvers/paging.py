@@ -14,15 +14,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from comptoir.resolvers.errors import InvalidArgument
+
 T = TypeVar("T")
 FetchPage = Callable[[str | None, int], Awaitable[tuple[Sequence[T], str | None]]]
 """Fetch ``limit`` items from a source's cursor (None: the start): the items and the next cursor."""
 
 SOURCE_PAGE_LIMIT = 100
-
-
-class InvalidPageRequest(ValueError):
-    """``first`` out of range or a cursor that comptoir did not issue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,25 +43,25 @@ def encode_cursor(source_cursor: str | None, skip: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[str | None, int]:
-    """The position an opaque cursor stands for; :class:`InvalidPageRequest` if it is not one."""
+    """The position an opaque cursor stands for; :class:`InvalidArgument` if it is not one."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         if not raw.startswith(b"c1"):
             raise ValueError("not a comptoir cursor")
         source_cursor, skip = json.loads(raw[2:])
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidPageRequest(f"`after` is not a cursor this API issued: {cursor!r}") from exc
+        raise InvalidArgument(f"`after` is not a cursor this API issued: {cursor!r}") from exc
     if not (source_cursor is None or isinstance(source_cursor, str)) or not isinstance(skip, int):
-        raise InvalidPageRequest(f"`after` is not a cursor this API issued: {cursor!r}")
+        raise InvalidArgument(f"`after` is not a cursor this API issued: {cursor!r}")
     if not 0 <= skip < SOURCE_PAGE_LIMIT:
-        raise InvalidPageRequest(f"`after` is not a cursor this API issued: {cursor!r}")
+        raise InvalidArgument(f"`after` is not a cursor this API issued: {cursor!r}")
     return source_cursor, skip
 
 
 def check_first(first: int, max_page_size: int) -> None:
     """``first`` must be between 0 and the maximum page size."""
     if first < 0 or first > max_page_size:
-        raise InvalidPageRequest(f"`first` must be between 0 and {max_page_size}, got {first}")
+        raise InvalidArgument(f"`first` must be between 0 and {max_page_size}, got {first}")
 
 
 async def paginate(

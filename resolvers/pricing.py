@@ -1,4 +1,4 @@
-"""The price in force of a sku on a channel's price list."""
+"""The price in force of a sku on a channel's price list, and a product's price range."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.erp.models import PriceRow
+from comptoir.sources.pim.models import ProductDoc
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,13 @@ def price_range(prices: Sequence[PriceInForce | None]) -> tuple[Decimal, Decimal
     return min(amounts), max(amounts)
 
 
-def money_string(amount: Decimal) -> str:
-    """A decimal string with two places, as the sources write money."""
-    return str(amount.quantize(Decimal("0.01")))
+def variant_price(scope: RequestScope, sku: str) -> PriceInForce | None:
+    """The price in force of a sku on the channel's list (its rows loaded)."""
+    channel = scope.channel
+    rows = scope.catalog.price_rows(sku)
+    return price_in_force(rows, channel.price_list, channel.currency, scope.now)
+
+
+def product_price_range(scope: RequestScope, product: ProductDoc) -> tuple[Decimal, Decimal] | None:
+    """Lowest and highest price in force of the product's variants on the channel's list."""
+    return price_range([variant_price(scope, sku) for sku in product["variant_skus"]])

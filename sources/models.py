@@ -8,6 +8,7 @@ converts models, and a wrong shape is caught once, where it enters.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from comptoir.sources.errors import SourceResponseInvalid
@@ -32,3 +33,8 @@ def validate_items(
             source,
             f"{collection}: answer does not match the contract ({where}: {first.get('msg')})",
         ) from exc
+
+
+def money_string(amount: Decimal) -> str:
+    """A decimal string with two places, as the sources write money (``"129.90"``)."""
+    return str(amount.quantize(Decimal("0.01")))

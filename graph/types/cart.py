@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
-from comptoir.graph.context import scope_of
-from comptoir.graph.errors import source_error
-from comptoir.graph.types.common import Money, UserError, money
+from comptoir.graph.context import GraphInfo
+from comptoir.graph.fields import field
+from comptoir.graph.types.common import Money, UserError, money, user_errors
 from comptoir.graph.types.product import Variant
-from comptoir.resolvers.checkout import LineRequest, Problem, Quote, quote_cart
-from comptoir.sources.errors import SourceError
-from strawberry.types import Info
+from comptoir.resolvers.cart import LineRequest, Quote
 
 
 @strawberry.input(description="A sku and how many of it.")
@@ -42,8 +38,8 @@ class CartLine:
     discount: Money = strawberry.field(description="Promotions on this line.")
     total: Money = strawberry.field(description="Units times unit price, less the discount.")
 
-    @strawberry.field(description="The variant, as this channel shows it.")
-    async def variant(self, info: Info[Any, Any]) -> Variant | None:
+    @field(description="The variant, as this channel shows it.")
+    async def variant(self, info: GraphInfo) -> Variant | None:
         return await Variant.resolve_reference(info, self.sku)
 
 
@@ -78,23 +74,13 @@ class Cart:
     )
 
 
-def user_errors(problems: list[Problem]) -> list[UserError]:
-    """The payload's user errors."""
-    return [
-        UserError(
-            field=list(p.field) if p.field is not None else None, message=p.message, code=p.code
-        )
-        for p in problems
-    ]
-
-
 def line_requests(lines: list[CartLineInput]) -> list[LineRequest]:
     """The lines as the pricing rules take them."""
     return [LineRequest(str(line.sku), line.quantity) for line in lines]
 
 
 def cart_of(quote: Quote) -> Cart:
-    """The GraphQL cart of a quote."""
+    """The GraphQL cart of a priced cart."""
     currency = quote.currency
     return Cart(
         lines=[
@@ -117,19 +103,3 @@ def cart_of(quote: Quote) -> Cart:
         loyalty_points=quote.loyalty_points if quote.promotions_applied else None,
         user_errors=user_errors(quote.problems),
     )
-
-
-async def price_cart(info: Info[Any, Any], cart: CartInput) -> Cart:
-    """`cart(input)`: the shopper's cart priced for this channel."""
-    scope = scope_of(info)
-    try:
-        quote = await quote_cart(
-            scope,
-            line_requests(cart.lines),
-            list(cart.coupon_codes or ()),
-            scope.shopper_id,
-            info.context.app.sources.clients["promo"],
-        )
-    except SourceError as exc:
-        raise source_error(exc) from exc
-    return cart_of(quote)

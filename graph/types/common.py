@@ -1,10 +1,13 @@
-"""Types shared by every entity: money, geo points, user errors, page info."""
+"""Types shared by every entity: money, geo points, user errors."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 import strawberry
+from comptoir.resolvers.inventory import GeoPoint
+from comptoir.resolvers.outcomes import Problem
 
 
 @strawberry.type(description="An amount of money in one currency.")
@@ -27,6 +30,10 @@ class GeoPointInput:
     latitude: float = strawberry.field(description="Latitude in degrees, -90 to 90.")
     longitude: float = strawberry.field(description="Longitude in degrees, -180 to 180.")
 
+    def point(self) -> GeoPoint:
+        """The point as the resolvers take it."""
+        return GeoPoint(self.latitude, self.longitude)
+
 
 @strawberry.type(description="Something the caller got wrong in a mutation or a cart.")
 class UserError:
@@ -39,11 +46,11 @@ class UserError:
     code: str = strawberry.field(description="A stable code, e.g. UNKNOWN_SKU, EMAIL_TAKEN.")
 
 
-@strawberry.type(description="Relay page information.")
-class PageInfo:
-    """Where a page stands in its list."""
-
-    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
-    end_cursor: str | None = strawberry.field(
-        description="Pass as `after` to get the next page; null on an empty page."
-    )
+def user_errors(problems: Iterable[Problem]) -> list[UserError]:
+    """A payload's user errors."""
+    return [
+        UserError(
+            field=list(p.field) if p.field is not None else None, message=p.message, code=p.code
+        )
+        for p in problems
+    ]

@@ -1,16 +1,15 @@
-"""Locations (warehouses and stores) and availability of a variant."""
+"""Locations (warehouses and stores) and the availability of a variant."""
 
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 import strawberry
-from comptoir.graph.errors import bad_input
+from comptoir.graph.errors import public_errors
+from comptoir.graph.fields import field
 from comptoir.graph.types.common import GeoPointInput
-from comptoir.resolvers.inventory import stores_holding
-from comptoir.sources.erp.models import LocationDoc, StockRow
-from strawberry.types import Info
+from comptoir.resolvers.inventory import NearbyLocation, VariantStock, stores_near
+from comptoir.sources.erp.models import LocationDoc
 
 
 @strawberry.enum(description="A warehouse or a store.")
@@ -65,6 +64,11 @@ class Location:
         self.click_and_collect = doc["click_and_collect"]
         self.distance_km = round(distance, 3) if distance is not None else None
 
+    @classmethod
+    def near(cls, found: NearbyLocation) -> Location:
+        """A location found near a point, with its distance."""
+        return cls(found.location, found.distance_km)
+
 
 @strawberry.type(description="A click-and-collect store holding a variant.")
 class StoreStock:
@@ -81,26 +85,26 @@ class StoreStock:
 class Availability:
     """Stock of a variant, from the ERP."""
 
-    rows: strawberry.Private[list[StockRow]]
-    locations: strawberry.Private[dict[str, LocationDoc]]
+    stock: strawberry.Private[VariantStock]
     in_stock: bool = strawberry.field(description="Some units can be delivered (quantity > 0).")
     quantity: int = strawberry.field(
         description="Units available at ship-from locations, for home delivery."
     )
 
-    @strawberry.field(
+    def __init__(self, stock: VariantStock) -> None:
+        self.stock = stock
+        self.in_stock = stock.in_stock
+        self.quantity = stock.quantity
+
+    @field(
         description="Click-and-collect stores holding it within `radiusKm` of `near`, nearest first."
     )
-    def stores(
-        self, info: Info[Any, Any], near: GeoPointInput, radius_km: float | None = 10.0
-    ) -> list[StoreStock]:
-        radius = 10.0 if radius_km is None else radius_km
-        if radius < 0:
-            raise bad_input("`radiusKm` must not be negative")
-        found = stores_holding(self.rows, self.locations, near.latitude, near.longitude, radius)
+    def stores(self, near: GeoPointInput, radius_km: float | None = 10.0) -> list[StoreStock]:
+        with public_errors():
+            found = stores_near(self.stock, near.point(), radius_km)
         return [
             StoreStock(
-                location=Location(doc=h.location, distance=h.distance_km),
+                location=Location(h.location, h.distance_km),
                 quantity=h.quantity,
                 distance_km=round(h.distance_km, 3),
             )

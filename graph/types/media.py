@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 import strawberry
-from comptoir.graph.context import scope_of
+from comptoir.graph.context import GraphInfo, scope_of
+from comptoir.graph.fields import field
 from comptoir.resolvers.localization import pick_text
 from comptoir.sources.dam.models import AssetDoc
-from strawberry.types import Info
 
 
 @strawberry.enum(description="What a media file is.")
@@ -49,10 +48,8 @@ class Media:
         self.width = doc.get("width")
         self.height = doc.get("height")
 
-    @strawberry.field(
-        description="Alternative text, in `locale` or the channel's locale (with fallback)."
-    )
-    def alt(self, info: Info[Any, Any], locale: str | None = strawberry.UNSET) -> str | None:
+    @field(description="Alternative text, in `locale` or the channel's locale (with fallback).")
+    def alt(self, info: GraphInfo, locale: str | None = strawberry.UNSET) -> str | None:
         return pick_text(self.doc.get("alt"), locale, scope_of(info).channel.locale)
 
 

@@ -7,19 +7,16 @@ points needs the CRM's live balance and is refused while it is unavailable.
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
-from comptoir.graph.context import GraphContext
-from comptoir.graph.errors import source_error
-from comptoir.graph.types.cart import CartLineInput, line_requests, user_errors
-from comptoir.graph.types.common import UserError
+from comptoir.graph.context import GraphInfo
+from comptoir.graph.errors import public_errors
+from comptoir.graph.fields import mutation
+from comptoir.graph.types.cart import CartLineInput, line_requests
+from comptoir.graph.types.common import UserError, user_errors
 from comptoir.graph.types.customer import Customer
 from comptoir.graph.types.loyalty import LoyaltyAccount
 from comptoir.graph.types.order import DeliveryMode, Order
-from comptoir.resolvers import accounts, placing
-from comptoir.sources.errors import SourceError
-from strawberry.types import Info
+from comptoir.resolvers import customers, loyalty, orders
 
 
 @strawberry.input(description="A postal address for home delivery.")
@@ -48,6 +45,23 @@ class DeliveryInput:
         default=None, description="The address, for home delivery."
     )
 
+    def request(self) -> orders.DeliveryRequest:
+        """The delivery as the rules take it, trimmed."""
+        address = self.address
+        return orders.DeliveryRequest(
+            mode=self.mode.value,
+            location_id=str(self.location_id) if self.location_id else None,
+            address=None
+            if address is None
+            else orders.Address(
+                line1=address.line1.strip(),
+                line2=address.line2.strip() if address.line2 else None,
+                city=address.city.strip(),
+                postal_code=address.postal_code.strip(),
+                country=address.country.strip(),
+            ),
+        )
+
 
 @strawberry.input(description="An order: the cart's lines and coupons, and its delivery.")
 class PlaceOrderInput:
@@ -68,6 +82,15 @@ class RegisterCustomerInput:
     first_name: str = strawberry.field(description="First name.")
     last_name: str = strawberry.field(description="Last name.")
     phone: str | None = strawberry.field(default=None, description="Phone number (E.164).")
+
+    def registration(self) -> customers.Registration:
+        """The registration as the rules take it, trimmed."""
+        return customers.Registration(
+            email=self.email.strip(),
+            first_name=self.first_name.strip(),
+            last_name=self.last_name.strip(),
+            phone=self.phone.strip() if self.phone else None,
+        )
 
 
 @strawberry.type(description="The answer to `placeOrder`.")
@@ -114,84 +137,59 @@ class RedeemLoyaltyPointsPayload:
     )
 
 
-def _writes(context: GraphContext) -> accounts.WriteScope:
-    return accounts.WriteScope(context.scope, context.app.writes, context.app.sources)
-
-
 @strawberry.type(description="Write: accounts, orders and loyalty redemptions.")
 class Mutation:
     """Every write of comptoir."""
 
-    @strawberry.mutation(
+    @mutation(
         description="Create a customer account; held and created later when the CRM is unavailable."
     )
     async def register_customer(
-        self, info: Info[GraphContext, Any], input: RegisterCustomerInput, idempotency_key: str
+        self, info: GraphInfo, input: RegisterCustomerInput, idempotency_key: str
     ) -> RegisterCustomerPayload:
-        result = await accounts.register(
-            _writes(info.context),
-            accounts.Registration(
-                email=input.email.strip(),
-                first_name=input.first_name.strip(),
-                last_name=input.last_name.strip(),
-                phone=input.phone.strip() if input.phone else None,
-            ),
-            idempotency_key,
+        context = info.context
+        result = await customers.register(
+            context.scope, context.held, input.registration(), idempotency_key
         )
         return RegisterCustomerPayload(
-            customer=Customer(doc=result.doc) if result.doc is not None else None,
+            customer=Customer.of(result.doc),
             pending=result.pending,
             user_errors=user_errors(result.problems),
         )
 
-    @strawberry.mutation(
+    @mutation(
         description="Place the signed-in shopper's order;"
         " held and sent later when the OMS is unavailable."
     )
     async def place_order(
-        self, info: Info[GraphContext, Any], input: PlaceOrderInput, idempotency_key: str
+        self, info: GraphInfo, input: PlaceOrderInput, idempotency_key: str
     ) -> PlaceOrderPayload:
-        delivery = input.delivery
-        address = delivery.address
-        request = placing.DeliveryRequest(
-            mode=delivery.mode.value,
-            location_id=str(delivery.location_id) if delivery.location_id else None,
-            address=None
-            if address is None
-            else placing.Address(
-                line1=address.line1.strip(),
-                line2=address.line2.strip() if address.line2 else None,
-                city=address.city.strip(),
-                postal_code=address.postal_code.strip(),
-                country=address.country.strip(),
-            ),
-        )
         context = info.context
-        try:
-            result = await accounts.place_order(
-                _writes(context),
+        with public_errors():  # the catalog or the ERP could not check the lines
+            result = await orders.place_order(
+                context.scope,
+                context.held,
+                context.sources,
                 line_requests(input.lines),
                 list(input.coupon_codes or ()),
-                request,
+                input.delivery.request(),
                 idempotency_key,
-                context.app.sources.clients["promo"],
             )
-        except SourceError as exc:  # the catalog or the ERP could not check the lines
-            raise source_error(exc) from exc
         return PlaceOrderPayload(
             order=Order(doc=result.doc, pending=result.pending) if result.doc else None,
             pending=result.pending,
             user_errors=user_errors(result.problems),
         )
 
-    @strawberry.mutation(
+    @mutation(
         description="Burn the signed-in shopper's points against the CRM's live balance"
         " (refused with LOYALTY_UNAVAILABLE while the CRM is unavailable)."
     )
     async def redeem_loyalty_points(
-        self, info: Info[GraphContext, Any], points: int, idempotency_key: str
+        self, info: GraphInfo, points: int, idempotency_key: str
     ) -> RedeemLoyaltyPointsPayload:
-        result = await accounts.redeem(_writes(info.context), points, idempotency_key)
+        context = info.context
+        result = await loyalty.redeem(context.scope, context.sources, points, idempotency_key)
         return RedeemLoyaltyPointsPayload(
             account=LoyaltyAccount(doc=result.doc) if result.doc is not None else None,
             user_errors=user_errors(result.problems),

@@ -7,15 +7,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from comptoir.graph.context import scope_of
-from comptoir.graph.errors import source_error
+from comptoir.graph.context import GraphInfo, scope_of
+from comptoir.graph.errors import public_errors
+from comptoir.graph.fields import field
+from comptoir.graph.lookahead import reads_below
 from comptoir.graph.types.common import Money, money
+from comptoir.graph.types.connection import Connection
 from comptoir.graph.types.product import Variant
-from comptoir.resolvers.access import may_read_customer
-from comptoir.resolvers.catalog import shown_variants
-from comptoir.sources.errors import SourceError
+from comptoir.resolvers import catalog, customers, orders
+from comptoir.resolvers.orders import OrderView
 from comptoir.sources.oms.models import OrderDoc, OrderLineDoc, ShipmentDoc
-from strawberry.types import Info
 
 if TYPE_CHECKING:
     from comptoir.graph.types.customer import Customer
@@ -49,35 +50,31 @@ class OrderLine:
     doc: strawberry.Private[OrderLineDoc]
     currency: strawberry.Private[str]
 
-    @strawberry.field(description="The sku ordered.")
+    @field(description="The sku ordered.")
     def sku(self) -> strawberry.ID:
         return strawberry.ID(self.doc["sku"])
 
-    @strawberry.field(description="Units ordered.")
+    @field(description="Units ordered.")
     def quantity(self) -> int:
         return self.doc["quantity"]
 
-    @strawberry.field(description="Price of one unit when ordered.")
+    @field(description="Price of one unit when ordered.")
     def unit_price(self) -> Money:
         return money(self.doc["unit_price"], self.currency)
 
-    @strawberry.field(description="Discount on this line.")
+    @field(description="Discount on this line.")
     def discount(self) -> Money:
         return money(self.doc.get("discount") or "0", self.currency)
 
-    @strawberry.field(description="What the line costs after its discount.")
+    @field(description="What the line costs after its discount.")
     def total(self) -> Money:
         return money(self.doc["total"], self.currency)
 
-    @strawberry.field(
-        description="The variant, as this channel shows it today; null if no longer shown."
-    )
-    async def variant(self, info: Info[Any, Any]) -> Variant | None:
-        scope = scope_of(info)
-        found = (await shown_variants(scope, [self.doc["sku"]]))[0]
-        if isinstance(found, SourceError):
-            raise source_error(found)
-        return Variant(doc=found[0], product_doc=found[1]) if found else None
+    @field(description="The variant, as this channel shows it today; null if no longer shown.")
+    async def variant(self, info: GraphInfo) -> Variant | None:
+        with public_errors():
+            found = await catalog.shown_variant(scope_of(info), self.doc["sku"], reads_below(info))
+        return Variant(*found) if found else None
 
 
 @strawberry.type(description="An order's amounts.")
@@ -130,27 +127,27 @@ class Order:
     doc: strawberry.Private[OrderDoc]
     pending: strawberry.Private[bool] = False
 
-    @strawberry.field(description="The OMS's order id, or comptoir's provisional id while PENDING.")
+    @field(description="The OMS's order id, or comptoir's provisional id while PENDING.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.doc["id"])
 
-    @strawberry.field(description="The channel where the order was placed.")
+    @field(description="The channel where the order was placed.")
     def channel(self) -> str:
         return self.doc["channel"]
 
-    @strawberry.field(description="When the order was placed.")
+    @field(description="When the order was placed.")
     def placed_at(self) -> datetime:
         return datetime.fromisoformat(self.doc["placed_at"])
 
-    @strawberry.field(description="Where the order stands; PENDING until the OMS has accepted it.")
+    @field(description="Where the order stands; PENDING until the OMS has accepted it.")
     def status(self) -> OrderStatus:
         return OrderStatus.PENDING if self.pending else OrderStatus(self.doc["status"])
 
-    @strawberry.field(description="The order's lines.")
+    @field(description="The order's lines.")
     def lines(self) -> list[OrderLine]:
         return [OrderLine(doc=line, currency=self.doc["currency"]) for line in self.doc["lines"]]
 
-    @strawberry.field(description="The order's amounts.")
+    @field(description="The order's amounts.")
     def totals(self) -> OrderTotals:
         totals = self.doc["totals"]
         currency = self.doc["currency"]
@@ -162,38 +159,46 @@ class Order:
             grand_total=money(totals["grand_total"], currency),
         )
 
-    @strawberry.field(description="Home delivery or click and collect.")
+    @field(description="Home delivery or click and collect.")
     def delivery_mode(self) -> DeliveryMode | None:
         delivery = self.doc.get("delivery")
         return DeliveryMode(delivery["mode"]) if delivery else None
 
-    @strawberry.field(description="The store of a store order or of a click-and-collect pick-up.")
+    @field(description="The store of a store order or of a click-and-collect pick-up.")
     def location_id(self) -> strawberry.ID | None:
         delivery: dict[str, Any] = dict(self.doc.get("delivery") or {})
         location = delivery.get("location_id") or self.doc.get("location_id")
         return strawberry.ID(location) if location else None
 
-    @strawberry.field(description="Parcels of the order.")
+    @field(description="Parcels of the order.")
     def shipments(self) -> list[Shipment]:
         return [shipment_of(s) for s in self.doc.get("shipments") or []]
 
-    @strawberry.field(
+    @field(
         description="The customer who placed it; null when the CRM does not know them.",
         graphql_type=Annotated["Customer", strawberry.lazy("comptoir.graph.types.customer")] | None,
     )
-    async def customer(self, info: Info[Any, Any]) -> Any:
-        from comptoir.graph.types.customer import load_customer
+    async def customer(self, info: GraphInfo) -> Customer | None:
+        from comptoir.graph.types.customer import Customer
 
-        return await load_customer(info, self.doc["customer_id"])
+        context = info.context
+        with public_errors():
+            doc = await customers.customer(context.scope, context.held, self.doc["customer_id"])
+        return Customer(doc=doc) if doc else None
 
     @classmethod
-    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Order | None:
+    def of(cls, view: OrderView | None) -> Order | None:
+        """The GraphQL order of an order (as the OMS has it, or as comptoir holds it)."""
+        return cls(doc=view.doc, pending=view.pending) if view else None
+
+    @classmethod
+    async def resolve_reference(cls, info: GraphInfo, id: strawberry.ID) -> Order | None:
         """`_entities`: the same rule as `order(id)`."""
-        from comptoir.graph.types.customer import load_order
+        context = info.context
+        with public_errors():
+            return cls.of(await orders.order(context.scope, context.held, str(id)))
 
-        return await load_order(info, str(id))
 
-
-def readable(info: Info[Any, Any], doc: OrderDoc) -> bool:
-    """The shopper owns the order, or the channel is staff."""
-    return may_read_customer(scope_of(info), doc["customer_id"])
+@strawberry.type(description="A page of orders, newest first (Relay connection).")
+class OrderConnection(Connection[Order]):
+    """A customer's orders from every channel."""

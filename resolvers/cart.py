@@ -1,4 +1,4 @@
-"""Pricing a cart: the channel's prices in force, then the promotion engine (none when it is down).
+"""The cart: the channel's prices in force, then the promotion engine (none when it is down).
 
 Prices always come from the channel's price list, never from the caller. A
 line that cannot be sold is left out and reported as a problem; the other
@@ -12,15 +12,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from comptoir.resolvers.catalog import fill, shown_variants
-from comptoir.resolvers.pricing import money_string, price_in_force
+from comptoir.resolvers.catalog import shown_variants
+from comptoir.resolvers.outcomes import Problem
+from comptoir.resolvers.prefetch import load_prices
+from comptoir.resolvers.pricing import variant_price
 from comptoir.resolvers.scope import RequestScope
-from comptoir.sources.erp.loaders import PricesBySkuLoader
 from comptoir.sources.errors import SourceError, SourceRejected
-from comptoir.sources.http import SourceClient
+from comptoir.sources.models import money_string
 from comptoir.sources.promo.client import evaluate_cart
+from comptoir.sources.promo.loaders import SOURCE as PROMO
+from comptoir.sources.promo.models import EvaluatedCart
+from comptoir.sources.registry import SourceSet
 
-log = logging.getLogger("comptoir.checkout")
+log = logging.getLogger("comptoir.cart")
 
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
@@ -28,15 +32,6 @@ MAX_LINES = 100
 MAX_COUPONS = 20
 MAX_COUPON_LENGTH = 64
 ZERO = Decimal("0")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something the caller got wrong: a ``UserError`` of the payload."""
-
-    field: tuple[str, ...] | None
-    message: str
-    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +129,7 @@ async def _list_prices(
     """
     skus = list(dict.fromkeys(line.sku for line in lines))
     shown = dict(zip(skus, await shown_variants(scope, skus), strict=True))
-    await fill(
-        scope.catalog.prices, scope.loaders.get(PricesBySkuLoader), [s for s in skus if shown[s]]
-    )
+    await load_prices(scope, [s for s in skus if shown[s]])
     channel = scope.channel
     priced: list[tuple[LineRequest, Decimal]] = []
     problems: list[Problem] = []
@@ -146,7 +139,7 @@ async def _list_prices(
         if isinstance(found, SourceError):
             raise found
         if found is None:
-            if scope.catalog.variants.get(line.sku) is None:
+            if scope.catalog.variant(line.sku) is None:
                 problems.append(Problem(where, f"unknown sku {line.sku}", "UNKNOWN_SKU"))
             else:
                 problems.append(
@@ -157,10 +150,7 @@ async def _list_prices(
                     )
                 )
             continue
-        rows = scope.catalog.prices.get(line.sku)
-        if isinstance(rows, SourceError):
-            raise rows
-        price = price_in_force(rows or (), channel.price_list, channel.currency, scope.now)
+        price = variant_price(scope, line.sku)
         if price is None:
             problems.append(
                 Problem(where, f"{line.sku} has no price on {channel.price_list}", "NO_PRICE")
@@ -206,7 +196,7 @@ async def quote_cart(
     lines: list[LineRequest],
     coupons: list[str],
     customer_id: str | None,
-    promo: SourceClient,
+    sources: SourceSet,
     path: tuple[str, ...] = ("input",),
     *,
     all_or_nothing: bool = False,
@@ -231,24 +221,26 @@ async def quote_cart(
         return quote
     usable = [c for c in coupons if c.strip() and len(c) <= MAX_COUPON_LENGTH][:MAX_COUPONS]
     try:
-        evaluated = await evaluate_cart(promo, _promotion_body(scope, customer_id, usable, quote))
+        body = _promotion_body(scope, customer_id, usable, quote)
+        evaluated = await evaluate_cart(sources.clients[PROMO.name], body)
     except SourceRejected as exc:
         log.warning("promotion engine refused a cart: %s", exc)
-        scope.loaders.report.add("promo", "fallback")
+        scope.report.add(PROMO.name, "fallback")
         return quote
     except SourceError:
-        scope.loaders.report.add("promo", "fallback")
+        scope.report.add(PROMO.name, "fallback")
         return quote
     return _with_promotions(quote, evaluated, coupons, path)
 
 
 def _with_promotions(
-    quote: Quote, evaluated: Any, coupons: list[str], path: tuple[str, ...]
+    quote: Quote, evaluated: EvaluatedCart, coupons: list[str], path: tuple[str, ...]
 ) -> Quote:
     """The engine's discounts on our lines; our unit prices stand whatever it echoes."""
     discounts: dict[str, Decimal] = {}
-    for line in evaluated["lines"]:
-        discounts[line["sku"]] = discounts.get(line["sku"], ZERO) + Decimal(line["discount"])
+    for evaluated_line in evaluated["lines"]:
+        sku = evaluated_line["sku"]
+        discounts[sku] = discounts.get(sku, ZERO) + Decimal(evaluated_line["discount"])
     lines = []
     for line in quote.lines:
         discount = min(discounts.pop(line.sku, ZERO), line.total)

@@ -1,0 +1,233 @@
+"""What a request has loaded of the catalog, and loading it for many products in one round.
+
+A product page reads, for each product it shows, some of: its variants,
+their price and stock rows, the locations holding stock, its media, the
+category tree. Each GraphQL field declares which of these it reads
+(:class:`CatalogReads`); the graph adds up the declarations of every field
+selected below a list of products, and :func:`prefetch` loads all of it in
+one concurrent round. Fields then read what was loaded without awaiting,
+through :class:`CatalogData`. Reading what was not loaded raises
+:class:`NotLoaded`: a field that does not declare what it reads fails its
+tests instead of costing an upstream round in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Coroutine, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from comptoir.sources.dam.loaders import AssetsByProductIdLoader
+from comptoir.sources.dam.models import AssetDoc
+from comptoir.sources.erp.loaders import LocationsLoader, PricesBySkuLoader, StockBySkuLoader
+from comptoir.sources.erp.models import LocationDoc, PriceRow, StockRow
+from comptoir.sources.errors import SourceError
+from comptoir.sources.loaders import TypedLoader
+from comptoir.sources.pim.loaders import CategoryTreeLoader, ProductByIdLoader, VariantBySkuLoader
+from comptoir.sources.pim.models import CategoryDoc, ProductDoc, VariantDoc
+
+if TYPE_CHECKING:
+    from comptoir.resolvers.scope import RequestScope
+
+V = TypeVar("V")
+
+
+class CatalogReads(enum.Flag):
+    """What a field reads of the catalog beyond the product document itself."""
+
+    NONE = 0
+    VARIANTS = enum.auto()
+    PRICES = enum.auto()
+    STOCK = enum.auto()
+    LOCATIONS = enum.auto()
+    MEDIA = enum.auto()
+    CATEGORIES = enum.auto()
+
+
+class NotLoaded(LookupError):
+    """Catalog data read before it was loaded: the reading field does not declare it."""
+
+
+def _value(entry: V | SourceError | None) -> V | None:
+    if isinstance(entry, SourceError):
+        raise entry
+    return entry
+
+
+def _entry(found: dict[str, V | SourceError | None], key: str, part: str) -> V | None:
+    try:
+        return _value(found[key])
+    except KeyError:
+        raise NotLoaded(f"{part} of {key} read before it was loaded") from None
+
+
+def _whole(found: dict[str, V] | SourceError | None, part: str) -> dict[str, V]:
+    if found is None:
+        raise NotLoaded(f"{part} read before they were loaded")
+    if isinstance(found, SourceError):
+        raise found
+    return found
+
+
+@dataclass(slots=True)
+class CatalogData:
+    """The catalog documents loaded for one request, by id.
+
+    Each map holds, per id, the loaded value, ``None`` (unknown upstream) or
+    the :class:`~comptoir.sources.errors.SourceError` that kept it; the
+    readers return the value or raise that error (or :class:`NotLoaded`).
+    """
+
+    products: dict[str, ProductDoc | SourceError | None] = field(default_factory=dict)
+    variants: dict[str, VariantDoc | SourceError | None] = field(default_factory=dict)
+    prices: dict[str, list[PriceRow] | SourceError | None] = field(default_factory=dict)
+    stock: dict[str, list[StockRow] | SourceError | None] = field(default_factory=dict)
+    media: dict[str, list[AssetDoc] | SourceError | None] = field(default_factory=dict)
+    categories: dict[str, CategoryDoc] | SourceError | None = None
+    locations: dict[str, LocationDoc] | SourceError | None = None
+    _ready: set[tuple[str, CatalogReads]] = field(default_factory=set)
+
+    def product(self, product_id: str) -> ProductDoc | None:
+        """A loaded product document (whether or not the channel may show it)."""
+        return _entry(self.products, product_id, "product")
+
+    def variant(self, sku: str) -> VariantDoc | None:
+        """A loaded variant, ``None`` when the PIM does not know the sku."""
+        return _entry(self.variants, sku, "variant")
+
+    def price_rows(self, sku: str) -> list[PriceRow]:
+        """Every price row of a sku, on every list."""
+        return _entry(self.prices, sku, "prices") or []
+
+    def stock_rows(self, sku: str) -> list[StockRow]:
+        """Every stock row of a sku."""
+        return _entry(self.stock, sku, "stock") or []
+
+    def assets(self, product_id: str) -> list[AssetDoc]:
+        """Every asset of a product (its variants' too), rights not yet applied."""
+        return _entry(self.media, product_id, "media") or []
+
+    def category_tree(self) -> dict[str, CategoryDoc]:
+        """Every category, by id."""
+        return _whole(self.categories, "categories")
+
+    def location_index(self) -> dict[str, LocationDoc]:
+        """Every location, by id."""
+        return _whole(self.locations, "locations")
+
+    def is_loaded(self, reads: CatalogReads, products: Sequence[ProductDoc]) -> bool:
+        """Whether everything ``reads`` names is loaded for each of ``products``."""
+        for product in products:
+            key = (product["id"], reads)
+            if key in self._ready:
+                continue
+            if not self._has(reads, product):
+                return False
+            self._ready.add(key)
+        return True
+
+    def _has(self, reads: CatalogReads, product: ProductDoc) -> bool:
+        skus = product["variant_skus"]
+        per_sku = (
+            (CatalogReads.VARIANTS, self.variants),
+            (CatalogReads.PRICES, self.prices),
+            (CatalogReads.STOCK, self.stock),
+        )
+        for part, found in per_sku:
+            if part in reads and not all(sku in found for sku in skus):
+                return False
+        return not (
+            (CatalogReads.MEDIA in reads and product["id"] not in self.media)
+            or (CatalogReads.CATEGORIES in reads and self.categories is None)
+            or (CatalogReads.LOCATIONS in reads and self.locations is None)
+        )
+
+
+async def fill(
+    target: dict[str, V | SourceError | None], loader: TypedLoader[V], ids: Iterable[str]
+) -> None:
+    """Load the ids not yet in ``target`` through ``loader``; errors are kept per id."""
+    missing = list(dict.fromkeys(i for i in ids if i not in target))
+    if missing:
+        for item_id, value in zip(missing, await loader.load_many(missing), strict=True):
+            target[item_id] = value
+
+
+async def load_categories(scope: RequestScope) -> None:
+    """Load the category tree, once per request."""
+    if scope.catalog.categories is None:
+        try:
+            tree = await scope.loaders.get(CategoryTreeLoader).load_all()
+        except SourceError as error:
+            scope.catalog.categories = error
+        else:
+            scope.catalog.categories = {c["id"]: c for c in tree}
+
+
+async def load_locations(scope: RequestScope) -> None:
+    """Load every location, once per request."""
+    if scope.catalog.locations is None:
+        try:
+            found = await scope.loaders.get(LocationsLoader).load_all()
+        except SourceError as error:
+            scope.catalog.locations = error
+        else:
+            scope.catalog.locations = {loc["id"]: loc for loc in found}
+
+
+def _whole_work(scope: RequestScope, reads: CatalogReads) -> list[Coroutine[Any, Any, None]]:
+    work = []
+    if CatalogReads.LOCATIONS in reads:
+        work.append(load_locations(scope))
+    if CatalogReads.CATEGORIES in reads:
+        work.append(load_categories(scope))
+    return work
+
+
+async def prefetch_whole(scope: RequestScope, reads: CatalogReads) -> None:
+    """Load what ``reads`` names that depends on no product (locations, categories).
+
+    A caller runs this alongside its product fetch rather than after it: one
+    round less on a cold cache.
+    """
+    work = _whole_work(scope, reads)
+    if work:
+        await asyncio.gather(*work)
+
+
+async def prefetch(
+    scope: RequestScope, products: Sequence[ProductDoc], reads: CatalogReads
+) -> None:
+    """Load, in one concurrent round, what ``reads`` names for ``products``."""
+    catalog = scope.catalog
+    loaders = scope.loaders
+    skus = [sku for product in products for sku in product["variant_skus"]]
+    work = _whole_work(scope, reads)
+    if CatalogReads.VARIANTS in reads:
+        work.append(fill(catalog.variants, loaders.get(VariantBySkuLoader), skus))
+    if CatalogReads.PRICES in reads:
+        work.append(fill(catalog.prices, loaders.get(PricesBySkuLoader), skus))
+    if CatalogReads.STOCK in reads:
+        work.append(fill(catalog.stock, loaders.get(StockBySkuLoader), skus))
+    if CatalogReads.MEDIA in reads:
+        ids = [p["id"] for p in products]
+        work.append(fill(catalog.media, loaders.get(AssetsByProductIdLoader), ids))
+    if work:
+        await asyncio.gather(*work)
+
+
+async def load_products(scope: RequestScope, ids: Iterable[str]) -> None:
+    """Load product documents by id."""
+    await fill(scope.catalog.products, scope.loaders.get(ProductByIdLoader), ids)
+
+
+async def load_variants(scope: RequestScope, skus: Iterable[str]) -> None:
+    """Load variant documents by sku."""
+    await fill(scope.catalog.variants, scope.loaders.get(VariantBySkuLoader), skus)
+
+
+async def load_prices(scope: RequestScope, skus: Iterable[str]) -> None:
+    """Load the price rows of skus."""
+    await fill(scope.catalog.prices, scope.loaders.get(PricesBySkuLoader), skus)
