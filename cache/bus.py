@@ -29,8 +29,8 @@ import orjson
 
 log = logging.getLogger(__name__)
 
-OnKeys = Callable[[list[str]], None]
-"""Called with the keys another process invalidated."""
+OnKeys = Callable[[list[str]], object]
+"""Called with the keys another process invalidated (what it returns is ignored)."""
 
 OnGap = Callable[[], None]
 """Called when messages may have been missed (the subscription was lost and is back)."""

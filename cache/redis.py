@@ -230,7 +230,7 @@ class RedisCache:
             if raw is None:
                 found.append(None)
                 continue
-            entry = decode(raw)
+            entry = decode(raw) if isinstance(raw, bytes) else None
             if entry is None:
                 malformed += 1
             else:

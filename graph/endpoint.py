@@ -133,7 +133,7 @@ class GraphQLEndpoint:
         documents: DocumentCache,
         answers: AnswerCache | None,
         *,
-        execution_context_class: type[Executor],
+        execution_context_class: type[Executor[Any]],
         ide: Ide,
     ) -> None:
         self.state = state
@@ -378,7 +378,7 @@ class GraphQLEndpoint:
             variable_values=request.variables,
             operation_name=request.operation_name,
             executor_class=self.execution_context_class,
-            is_awaitable=optimized_is_awaitable,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # a bool, not a TypeGuard
             operation_extensions=request.extensions,
         )
         if not isinstance(result, ExecutionResult):
