@@ -49,10 +49,6 @@ class ChannelRegistry:
                 found = channel
         return found
 
-    def price_lists(self) -> set[str]:
-        """Every price list some channel uses."""
-        return {c.price_list for c in self._by_code.values()}
-
 
 def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
     missing = [f for f in ("key", "price_list", "currency", "locale") if not table.get(f)]

@@ -8,7 +8,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 SOURCE_REQUESTS = Counter(
     "comptoir_source_requests",
-    "Requests sent to an upstream source, by outcome (ok, unavailable, rejected, invalid, open).",
+    "Requests to an upstream source, by outcome (ok, unavailable, rejected, invalid, open, saturated).",
     ["source", "collection", "outcome"],
     registry=REGISTRY,
 )
