@@ -34,14 +34,23 @@ from comptoir.settings import DEMO_JWT_SECRET, Settings
 log = logging.getLogger("comptoir")
 
 
-def _http_client(settings: Settings, base_url: str, token: str | None) -> httpx.AsyncClient:
+def _http_client(
+    settings: Settings,
+    base_url: str,
+    token: str | None,
+    transport: httpx.AsyncBaseTransport | None,
+) -> httpx.AsyncClient:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     limits = httpx.Limits(
         max_connections=settings.source_max_concurrency,
         max_keepalive_connections=settings.source_max_concurrency,
     )
     return httpx.AsyncClient(
-        base_url=base_url, headers=headers, timeout=settings.source_timeout_s, limits=limits
+        base_url=base_url,
+        headers=headers,
+        timeout=settings.source_timeout_s,
+        limits=limits,
+        transport=transport,
     )
 
 
@@ -100,8 +109,15 @@ class _GraphQLEndpoint:
         await scope["app"].state.graphql(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """A comptoir app; everything long-lived is built in its lifespan."""
+def create_app(
+    settings: Settings | None = None, *, upstream: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """A comptoir app; everything long-lived is built in its lifespan.
+
+    ``upstream`` is the transport of every source's HTTP client (by default
+    httpx's own, with the connection limits of ``settings``): a test can
+    watch or hold what comptoir asks of its sources.
+    """
     settings = settings or Settings()
     channels = load_channels(settings.channels)
     if settings.jwt_secret is None:
@@ -118,7 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             clients = {}
             for name in SOURCES.names():
                 http = await stack.enter_async_context(
-                    _http_client(settings, urls[name], settings.source(name).token)
+                    _http_client(settings, urls[name], settings.source(name).token, upstream)
                 )
                 clients[name] = SourceClient(
                     name=name,
