@@ -32,6 +32,7 @@ class FaultProxy:
     upstream: str
     faults: dict[str, SourceFault] = field(default_factory=dict)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    answers: Counter[tuple[str, str]] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ServerThread | None = None
 
@@ -53,10 +54,16 @@ class FaultProxy:
                 if s == source and (path is None or p == path)
             )
 
+    def answered(self, source: str, path: str) -> int:
+        """Requests to ``source`` at ``path`` the proxy has answered (after any delay)."""
+        with self.lock:
+            return self.answers[(source, path)]
+
     def reset(self) -> None:
         """Forget the counts."""
         with self.lock:
             self.counts.clear()
+            self.answers.clear()
 
     def start(self) -> FaultProxy:
         """Serve on a free port."""
@@ -67,6 +74,12 @@ class FaultProxy:
             path = "/" + request.path_params["path"]
             with self.lock:
                 self.counts[(source, path)] += 1
+            response = await answer(request, source, path)
+            with self.lock:
+                self.answers[(source, path)] += 1
+            return response
+
+        async def answer(request: Request, source: str, path: str) -> Response:
             fault = self.fault(source)
             if fault.delay_s:
                 await asyncio.sleep(fault.delay_s)

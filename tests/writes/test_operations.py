@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def test_crash_drill_a_held_order_survives_sigkill_and_is_delivered_once(
     assert write_sources.orders_of(SHOPPER) == []
     oms_process.start()
     wait_for(lambda: len(write_sources.orders_of(SHOPPER)) == 1, timeout_s=30)
-    time.sleep(1.0)
+    wait_for(lambda: httpx.get(f"{second.url}/readyz").json()["outbox"]["pending"] == 0)
     assert len(write_sources.orders_of(SHOPPER)) == 1
 
 

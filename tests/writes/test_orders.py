@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -22,6 +21,12 @@ from tests.writes.conftest import (
 )
 
 SHOPPER = cases.CUSTOMER_NO_ORDERS
+
+
+def nothing_held(comptoir: Comptoir) -> bool:
+    """The outbox holds no pending write: each one delivered (or refused), none to send again."""
+    pending: int = comptoir.http.get("/readyz").json()["outbox"]["pending"]
+    return pending == 0
 
 
 def order_input(quantity: int = 1, **extra: Any) -> dict[str, Any]:
@@ -109,7 +114,7 @@ def test_oms_down_the_order_is_pending_then_delivered_exactly_once(
     assert [e["node"]["id"] for e in listed] == [delivered["id"]]  # once, by the OMS id
     replay = payload(place(comptoir, "k-3"), "placeOrder")
     assert replay["order"]["id"] == delivered["id"] and replay["pending"] is False
-    time.sleep(0.5)  # any second delivery would have happened by now
+    wait_for(lambda: nothing_held(comptoir))  # the write is settled: nothing can send it again
     assert len(write_sources.orders_of(SHOPPER)) == 1
 
 
@@ -208,7 +213,7 @@ def test_two_processes_sharing_the_data_directory_deliver_a_write_once(
     write_sources.proxy.reset()
     write_sources.proxy.fault("oms").down = False
     wait_for(lambda: len(write_sources.orders_of(SHOPPER)) == 6)
-    time.sleep(1.5)  # both dispatchers poll the shared outbox at least once more
+    wait_for(lambda: nothing_held(first) and nothing_held(second))  # every write settled
     quantities = sorted(o["lines"][0]["quantity"] for o in write_sources.orders_of(SHOPPER))
     assert quantities == [1, 2, 3, 4, 5, 6]
     assert write_sources.proxy.reached("oms", "/orders") <= 6 + 2  # at most a retried probe or two
