@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,7 +24,7 @@ from comptoir.sources.dam.models import AssetDoc
 from comptoir.sources.erp.loaders import LocationsLoader, PricesBySkuLoader, StockBySkuLoader
 from comptoir.sources.erp.models import LocationDoc, PriceRow, StockRow
 from comptoir.sources.errors import SourceError
-from comptoir.sources.loaders import TypedLoader
+from comptoir.sources.loaders import TypedLoader, WholeLoader
 from comptoir.sources.pim.loaders import CategoryTreeLoader, ProductByIdLoader, VariantBySkuLoader
 from comptoir.sources.pim.models import CategoryDoc, ProductDoc, VariantDoc
 
@@ -155,26 +155,26 @@ async def fill(
             target[item_id] = value
 
 
+async def _indexed(loader: WholeLoader[V], key: Callable[[V], str]) -> dict[str, V] | SourceError:
+    try:
+        items = await loader.load_all()
+    except SourceError as error:
+        return error
+    return {key(item): item for item in items}
+
+
 async def load_categories(scope: RequestScope) -> None:
     """Load the category tree, once per request."""
     if scope.catalog.categories is None:
-        try:
-            tree = await scope.loaders.get(CategoryTreeLoader).load_all()
-        except SourceError as error:
-            scope.catalog.categories = error
-        else:
-            scope.catalog.categories = {c["id"]: c for c in tree}
+        loader = scope.loaders.get(CategoryTreeLoader)
+        scope.catalog.categories = await _indexed(loader, lambda c: c["id"])
 
 
 async def load_locations(scope: RequestScope) -> None:
     """Load every location, once per request."""
     if scope.catalog.locations is None:
-        try:
-            found = await scope.loaders.get(LocationsLoader).load_all()
-        except SourceError as error:
-            scope.catalog.locations = error
-        else:
-            scope.catalog.locations = {loc["id"]: loc for loc in found}
+        loader = scope.loaders.get(LocationsLoader)
+        scope.catalog.locations = await _indexed(loader, lambda loc: loc["id"])
 
 
 def _whole_work(scope: RequestScope, reads: CatalogReads) -> list[Coroutine[Any, Any, None]]:
