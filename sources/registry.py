@@ -27,6 +27,7 @@ from comptoir.sources.oms.loaders import SOURCE as OMS
 from comptoir.sources.pim.loaders import SOURCE as PIM
 from comptoir.sources.plugin import WHOLE, SourcePlugin
 from comptoir.sources.promo.loaders import SOURCE as PROMO
+from comptoir.sources.search.loaders import SOURCE as SEARCH
 
 
 class SourceRegistry:
@@ -61,7 +62,7 @@ class SourceRegistry:
         return name in self._plugins
 
 
-SOURCES = SourceRegistry([PIM, DAM, ERP, CRM, OMS, PROMO])
+SOURCES = SourceRegistry([PIM, DAM, ERP, CRM, OMS, PROMO, SEARCH])
 """Every source comptoir knows: a new source is one entry here."""
 
 
