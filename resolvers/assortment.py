@@ -27,6 +27,16 @@ def media_allowed(asset: AssetDoc, assortment: str, now: datetime) -> bool:
     return expires is None or now < expires
 
 
+def next_rights_change(assets: Iterable[AssetDoc], now: datetime) -> datetime | None:
+    """The next time an asset's rights expire: the media a channel may show change then."""
+    soonest: datetime | None = None
+    for asset in assets:
+        expires = parse_time(asset["rights"].get("expires_at"))
+        if expires is not None and expires > now and (soonest is None or expires < soonest):
+            soonest = expires
+    return soonest
+
+
 def _position(asset: AssetDoc) -> tuple[int, str]:
     position = asset.get("position")
     return (position if position is not None else 1_000_000, asset["id"])

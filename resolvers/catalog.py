@@ -9,7 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from comptoir.resolvers.assortment import is_shown, product_media, variant_media
+from comptoir.resolvers.assortment import (
+    is_shown,
+    next_rights_change,
+    product_media,
+    variant_media,
+)
 from comptoir.resolvers.errors import InvalidArgument
 from comptoir.resolvers.paging import Page, paginate
 from comptoir.resolvers.prefetch import (
@@ -163,12 +168,16 @@ def product_variants(scope: RequestScope, product: ProductDoc) -> list[VariantDo
 def shown_media(scope: RequestScope, product: ProductDoc) -> list[AssetDoc]:
     """Every asset of the product (variant ones too) the channel may show, by position."""
     assets = scope.catalog.assets(product["id"])
+    if scope.tracks_changes:
+        scope.changes_at(next_rights_change(assets, scope.now))
     return product_media(assets, scope.channel.assortment, scope.now)
 
 
 def shown_variant_media(scope: RequestScope, sku: str, product: ProductDoc) -> list[AssetDoc]:
     """The variant's own assets the channel may show, then the product-level ones."""
     assets = scope.catalog.assets(product["id"])
+    if scope.tracks_changes:
+        scope.changes_at(next_rights_change(assets, scope.now))
     return variant_media(assets, sku, scope.channel.assortment, scope.now)
 
 

@@ -82,10 +82,28 @@ def price_range(prices: Sequence[PriceInForce | None]) -> tuple[Decimal, Decimal
     return min(amounts), max(amounts)
 
 
+def next_price_change(rows: Iterable[PriceRow], price_list: str, now: datetime) -> datetime | None:
+    """The next time a row of ``price_list`` starts or ends: the price in force may change then."""
+    soonest: datetime | None = None
+    for row in rows:
+        if row["price_list"] != price_list:
+            continue
+        for bound in (parse_time(row["valid_from"]), parse_time(row["valid_to"])):
+            if bound is not None and bound > now and (soonest is None or bound < soonest):
+                soonest = bound
+    return soonest
+
+
 def variant_price(scope: RequestScope, sku: str) -> PriceInForce | None:
-    """The price in force of a sku on the channel's list (its rows loaded)."""
+    """The price in force of a sku on the channel's list (its rows loaded).
+
+    An answer that may be stored whole is not kept past the next change of
+    that price (a sale starting or ending).
+    """
     channel = scope.channel
     rows = scope.catalog.price_rows(sku)
+    if scope.tracks_changes:
+        scope.changes_at(next_price_change(rows, channel.price_list, scope.now))
     return price_in_force(rows, channel.price_list, channel.currency, scope.now)
 
 

@@ -32,3 +32,14 @@ class RequestScope:
     def report(self) -> DegradedReport:
         """What this request had to do without (``extensions.degraded``)."""
         return self.loaders.report
+
+    @property
+    def tracks_changes(self) -> bool:
+        """Whether this request's answer may be stored whole (it records until when it holds)."""
+        return self.loaders.report.provenance is not None
+
+    def changes_at(self, when: datetime | None) -> None:
+        """What the answer shows changes at ``when`` (a price's or a right's validity ends)."""
+        provenance = self.loaders.report.provenance
+        if provenance is not None and when is not None:
+            provenance.changes_at(when.timestamp())

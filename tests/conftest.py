@@ -162,6 +162,20 @@ class WriteSources:
                 changed = {**json.loads(doc), "amount": amount}
                 conn.execute("UPDATE prices SET doc = ? WHERE seq = ?", (json.dumps(changed), seq))
 
+    def add_price_row(self, sku: str, price_list: str, amount: str, valid_from: str) -> None:
+        """Add an ERP price row of ``sku`` on ``price_list`` starting at ``valid_from``."""
+        with sqlite3.connect(self.data / "erp.sqlite") as conn:
+            row = conn.execute(
+                "SELECT doc FROM prices WHERE sku = ? AND price_list = ?", (sku, price_list)
+            ).fetchone()
+            assert row, f"no {price_list} price row for {sku}"
+            doc = {**json.loads(row[0]), "amount": amount, "valid_from": valid_from}
+            doc["valid_to"] = None
+            conn.execute(
+                "INSERT INTO prices (sku, price_list, doc) VALUES (?, ?, ?)",
+                (sku, price_list, json.dumps(doc)),
+            )
+
     def points_of(self, customer_id: str) -> int:
         """The CRM's live balance."""
         with sqlite3.connect(self.data / "crm.sqlite") as conn:

@@ -7,6 +7,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -196,6 +197,22 @@ def test_freshness_never_exceeds_the_shortest_lived_entry_read(
     response = comptoir.post(PLP_QUERY, PAGE)
     assert 0 < int(response.headers["cache-control"].rpartition("=")[2]) <= 5
     assert _served(comptoir.post(PLP_QUERY, PAGE)) == "HIT"
+
+
+def test_an_answer_is_not_fresh_past_the_next_change_of_a_price_it_shows(
+    write_sources: WriteSources, start_comptoir: Callable[..., Comptoir]
+) -> None:
+    comptoir = start_comptoir(**write_sources.urls())
+    starts = datetime.now(UTC) + timedelta(seconds=3)
+    write_sources.add_price_row(cases.SKU_FULL, "EUR-WEB", "11.10", starts.isoformat())
+    variables = {"sku": cases.SKU_FULL}
+
+    before = comptoir.post(PRICE_QUERY, variables)
+
+    assert _price(before) != "11.10"
+    assert int(before.headers["cache-control"].rpartition("=")[2]) <= 3
+    wait_for(lambda: datetime.now(UTC) >= starts)
+    assert _price(comptoir.post(PRICE_QUERY, variables)) == "11.10"
 
 
 def test_a_change_event_changes_the_very_next_answer_of_every_process_sharing_redis(
