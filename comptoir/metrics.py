@@ -1,10 +1,28 @@
-"""Prometheus metrics of a comptoir process, served by ``GET /metrics``."""
+"""Prometheus metrics of a comptoir process, served by ``GET /metrics``.
+
+Under ``comptoir serve --workers N`` every worker writes its values to files
+in ``PROMETHEUS_MULTIPROC_DIR`` (set by the supervisor before the workers
+start) and ``/metrics`` adds up every worker's counters and histograms;
+each gauge says how the workers' values combine (``multiprocess_mode``).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+
+
+def exposition_registry() -> CollectorRegistry:
+    """What ``/metrics`` shows: this process's registry, or every worker's when there are several."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
 
 SOURCE_REQUESTS = Counter(
     "comptoir_source_requests",
@@ -41,12 +59,14 @@ BREAKER_STATE = Gauge(
     "comptoir_breaker_state",
     "Circuit breaker state per source: 0 closed, 1 half-open, 2 open.",
     ["source"],
+    multiprocess_mode="max",
     registry=REGISTRY,
 )
 CACHE_UP = Gauge(
     "comptoir_cache_up",
     "1 when the cache backend answers, 0 when it is down.",
     ["backend"],
+    multiprocess_mode="min",
     registry=REGISTRY,
 )
 HOOK_EVENTS = Counter(
@@ -76,16 +96,19 @@ GRAPHQL_LATENCY = Histogram(
 OUTBOX_DEPTH = Gauge(
     "comptoir_outbox_pending",
     "Writes held in the local outbox awaiting their source.",
+    multiprocess_mode="mostrecent",
     registry=REGISTRY,
 )
 OUTBOX_OLDEST_AGE = Gauge(
     "comptoir_outbox_oldest_pending_seconds",
     "Age of the oldest write awaiting its source.",
+    multiprocess_mode="mostrecent",
     registry=REGISTRY,
 )
 OUTBOX_FAILED = Gauge(
     "comptoir_outbox_failed",
     "Writes their source rejected, kept for an operator.",
+    multiprocess_mode="mostrecent",
     registry=REGISTRY,
 )
 CACHE_WRITES = Counter(

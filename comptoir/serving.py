@@ -68,13 +68,27 @@ def _shared_by_workers(settings: Settings) -> Iterator[None]:
             for name in missing:
                 os.environ[f"COMPTOIR_{name.upper()}_URL"] = f"{base_url}/{name}"
             log.info("reference sources for %s at %s, shared by every worker", missing, base_url)
+        run = settings.data_dir.resolve() / "run"
         if not settings.redis_url:
-            directory = settings.data_dir.resolve() / "run" / f"workers-{os.getpid()}"
-            shutil.rmtree(directory, ignore_errors=True)
-            directory.mkdir(parents=True)
-            stack.callback(shutil.rmtree, directory, True)
-            os.environ["COMPTOIR_WORKERS_DIR"] = str(directory)
+            os.environ["COMPTOIR_WORKERS_DIR"] = str(
+                stack.enter_context(_folder(run / f"workers-{os.getpid()}"))
+            )
+        # Every worker's metrics, added up by whichever worker answers /metrics.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(
+            stack.enter_context(_folder(run / f"metrics-{os.getpid()}"))
+        )
         yield
+
+
+@contextlib.contextmanager
+def _folder(path: Path) -> Iterator[Path]:
+    """An empty folder of this supervisor's, removed when it stops."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager

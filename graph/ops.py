@@ -16,7 +16,7 @@ from comptoir.metrics import (
     OUTBOX_DEPTH,
     OUTBOX_FAILED,
     OUTBOX_OLDEST_AGE,
-    REGISTRY,
+    exposition_registry,
 )
 
 _STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
@@ -78,4 +78,4 @@ async def metrics(request: Request) -> Response:
         BREAKER_STATE.labels(name).set(_STATE_VALUE[client.breaker.state])
     CACHE_UP.labels(state.cache.name).set(1 if state.cache.status() == "up" else 0)
     record_outbox_metrics(state.writes.store.stats())
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(exposition_registry()), media_type=CONTENT_TYPE_LATEST)

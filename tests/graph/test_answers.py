@@ -311,8 +311,15 @@ def test_an_invalidation_reaches_every_worker(
         write_sources.set_price(cases.SKU_FULL, "EUR-WEB", "66.60")
         _send_event(workers.url, _event(cases.SKU_FULL))
         after = {_fresh_connection_price(workers.url, cases.SKU_FULL) for _ in range(12)}
+        metrics = httpx.get(f"{workers.url}/metrics").text
 
     assert len(before) == 1 and before != {"66.60"}
     assert after == {"66.60"}
+    answered = [
+        float(line.rpartition(" ")[2])
+        for line in metrics.splitlines()
+        if line.startswith("comptoir_graphql_requests_total{")
+    ]
+    assert sum(answered) == 24, "/metrics adds up every worker's requests"
     assert not list((tmp_path / "state").glob("run/workers-*")), "the sockets' folder is removed"
     assert os.environ.get("COMPTOIR_WORKERS_DIR") is None
