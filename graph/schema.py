@@ -6,7 +6,7 @@ import hashlib
 from importlib.metadata import PackageNotFoundError, version
 
 import strawberry
-from comptoir.graph.execution import LeanExecutionContext
+from comptoir.graph.executor import PlanExecutor
 from comptoir.graph.types.mutation import Mutation
 from comptoir.graph.types.query import Query
 from graphql.validation import ASTValidationRule
@@ -23,7 +23,7 @@ def build_schema() -> strawberry.federation.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
-        execution_context_class=LeanExecutionContext,
+        execution_context_class=PlanExecutor,
     )
 
 

@@ -1,0 +1,97 @@
+"""Plans are made once per operation and @skip/@include values, and live as long as the document."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from typing import Any
+
+from comptoir.graph.executor import PlanExecutor
+from comptoir.graph.plan import (
+    CONSTANT,
+    NO_ARGUMENTS,
+    PER_CALL,
+    PER_REQUEST,
+    VARIANTS_PER_OPERATION,
+    OperationPlan,
+    planner_for,
+)
+from graphql import DocumentNode, parse
+
+from tests.graph.executor_schemas import strawberry_schema
+
+SCHEMA = strawberry_schema()._schema
+
+
+def plan_of(document: DocumentNode, variables: dict[str, Any] | None = None) -> OperationPlan:
+    executor = PlanExecutor.build(SCHEMA, document, raw_variable_values=variables)
+    assert isinstance(executor, PlanExecutor)
+    return planner_for(SCHEMA).operation_plan(executor)
+
+
+def test_an_operation_is_planned_once_whatever_its_other_variables() -> None:
+    document = parse(
+        "query Q($first: Int, $upper: Boolean!) { items(first: $first) { label(upper: $upper) } }"
+    )
+    plan = plan_of(document, {"first": 1, "upper": True})
+    assert plan_of(document, {"first": 3, "upper": False}) is plan
+
+
+def test_skip_and_include_values_each_get_their_plan() -> None:
+    document = parse(
+        "query Q($a: Boolean!, $b: Boolean!, $n: Int) {"
+        " items(first: $n) { id @skip(if: $a) ...F @include(if: $b) } }"
+        " fragment F on Item { count }"
+    )
+    pairs = [(a, b) for a in (False, True) for b in (False, True)]
+    plans = {(a, b): plan_of(document, {"a": a, "b": b, "n": 1}) for a, b in pairs}
+    assert len({id(p) for p in plans.values()}) == 4
+    assert plan_of(document, {"a": True, "b": False, "n": 2}) is plans[(True, False)]
+
+
+def test_the_plans_of_one_operation_are_bounded() -> None:
+    names = [f"v{n}" for n in range(5)]
+    document = parse(
+        "query Q("
+        + ", ".join(f"${n}: Boolean!" for n in names)
+        + ") { items { "
+        + " ".join(f"{n}: id @include(if: ${n})" for n in names)
+        + " } }"
+    )
+    first = plan_of(document, dict.fromkeys(names, False))
+    for mask in range(1, 2 ** len(names)):
+        plan_of(document, {n: bool(mask >> i & 1) for i, n in enumerate(names)})
+    assert (
+        plan_of(document, dict.fromkeys(names, False)) is not first
+    )  # evicted, then planned again
+    variants = planner_for(SCHEMA)._operations[document.definitions[0]]  # type: ignore[index]
+    assert len(variants.plans) <= VARIANTS_PER_OPERATION
+
+
+def test_plans_go_with_their_document() -> None:
+    document = parse("{ items { id } }")
+    plan = weakref.ref(plan_of(document))
+    assert plan() is not None
+    del document
+    gc.collect()
+    assert plan() is None
+
+
+def test_argument_values_are_computed_once_where_graphql_core_would_share_them() -> None:
+    document = parse(
+        "query Q($first: Int, $colors: [Color!]) {"
+        " a: items { id }"
+        " b: items(first: 2) { label(upper: true) }"
+        " c: items(first: $first) { id }"
+        " d: items(filter: {colors: $colors}) { id }"
+        " e: echoOdd(value: 3)"
+        " }"
+    )
+    fields = {f.key: f for f in plan_of(document, {"first": 1}).root.fields}
+    assert fields["a"].args_mode == CONSTANT  # the defaults
+    assert fields["a"].args == {"filter": None, "first": 3}
+    assert fields["b"].args_mode == CONSTANT and fields["b"].args["first"] == 2
+    assert fields["c"].args_mode == PER_REQUEST  # the variable's value, each request
+    assert fields["d"].args_mode == PER_CALL  # a literal input object: a fresh one each call
+    assert fields["e"].args_mode == PER_CALL  # a custom scalar parses its literal each call
+    assert plan_of(parse("{ people { name } }")).root.fields[0].args_mode == NO_ARGUMENTS
