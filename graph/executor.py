@@ -124,34 +124,32 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
         pending: list[str] | None = None
         is_awaitable = self.is_awaitable
         try:
-            for field in plan.fields:
-                mode = field.mode
+            for mode, key, read, attribute, fast, field in plan.entries:
                 if mode == PLAIN:
                     try:
-                        value = field.read(source, field.attribute)
+                        value = read(source, attribute)
                     except Exception as raw_error:
-                        error_path = _new(Path, (path, field.key, field.parent_name))
-                        self._field_error(raw_error, field, error_path)
-                        results[field.key] = None
+                        self._field_error(raw_error, field, _new(Path, (path, key, plan.type_name)))
+                        results[key] = None
                         continue
-                    fast = field.fast  # str, bool or int values that serialize to themselves
+                    # str, bool and int values that serialize to themselves
                     if type(value) is fast and (
                         fast is not int or MIN_INT <= value <= MAX_INT  # type: ignore[operator]
                     ):
-                        results[field.key] = value
+                        results[key] = value
                         continue
                     result = self._value(field, value, path)
                 elif mode == TYPENAME:
-                    results[field.key] = plan.type_name
+                    results[key] = plan.type_name
                     continue
                 else:
                     result = self._resolve(field, source, path)
-                results[field.key] = result
+                results[key] = result
                 if type(result) not in _SYNC_TYPES and is_awaitable(result):
                     if pending is None:
-                        pending = [field.key]
+                        pending = [key]
                     else:
-                        pending.append(field.key)
+                        pending.append(key)
         except Exception:
             if pending:  # other fields' awaitables may fail too: settle them
                 self.settle_in_background([results[key] for key in pending])
@@ -210,7 +208,7 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
             if direct is not None and not args:
                 value = direct.call(source, direct.make_info(info, direct.definition))
             else:
-                resolve = field.resolve or self.field_resolver
+                resolve = field.field.resolve or self.field_resolver
                 value = resolve(source, info, **args)
             if type(value) not in _SYNC_TYPES and self.is_awaitable(value):
                 return self._complete_later(field, value, path, info)
@@ -240,7 +238,7 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
                     self._field_error(raw_error, field, path)
                     return None
             object_type = field.object_type
-            if object_type is not None:
+            if object_type is not None and object_type.is_type_of is None:
                 path = _new(Path, (parent_path, field.key, field.parent_name))
                 plan = field.children.get(object_type) or self._child(field, object_type)
                 try:
@@ -453,7 +451,7 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
             assert path is not None  # only a leaf is completed without its path
             info = info or self._info_at(field, path)
             return self.complete_list_value(shape.type, field.details, info, path, value, None)
-        if not is_iterable(value):
+        if type(value) is not list and not is_iterable(value):
             message = (
                 "Expected Iterable, but did not find one for field"
                 f" '{field.parent_name}.{field.name}'."

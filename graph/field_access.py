@@ -157,11 +157,28 @@ def _caller(
     source_names: tuple[str, ...],
     info_name: str | None,
 ) -> Callable[[Any, Info[Any, Any]], Any]:
-    """The call strawberry's ``get_arguments`` would make with no argument value."""
-    if takes_self and not source_names:
-        if info_name is None:
-            return lambda source, info: function(source)
-        return lambda source, info: function(source, **{info_name: info})
+    """The call strawberry's ``get_arguments`` makes when no argument value is given.
+
+    Strawberry passes the source first when the resolver takes ``self``, then by
+    keyword the source as ``root`` / ``parent`` and the info. Where those
+    parameters lead the signature and may be given either way, they are passed
+    by position: the same binding, at a lower cost.
+    """
+    by_name = dict.fromkeys(source_names, "source")
+    if info_name is not None:
+        by_name[info_name] = "info"
+    parameters = list(inspect.signature(function, follow_wrapped=False).parameters.values())
+    leading = parameters[1 : 1 + len(by_name)] if takes_self else parameters[: len(by_name)]
+    order = tuple(
+        by_name[p.name]
+        for p in leading
+        if p.name in by_name and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    )
+    if len(order) == len(by_name):
+        positional = ("source",) * takes_self + order
+        fast = _POSITIONAL_CALLS.get(positional)
+        if fast is not None:
+            return fast(function)
 
     def call(source: Any, info: Info[Any, Any]) -> Any:
         kwargs: dict[str, Any] = dict.fromkeys(source_names, source)
@@ -170,3 +187,15 @@ def _caller(
         return function(source, **kwargs) if takes_self else function(**kwargs)
 
     return call
+
+
+Caller = Callable[[Any, Info[Any, Any]], Any]
+
+_POSITIONAL_CALLS: dict[tuple[str, ...], Callable[[Callable[..., Any]], Caller]] = {
+    (): lambda f: lambda source, info: f(),
+    ("source",): lambda f: lambda source, info: f(source),
+    ("info",): lambda f: lambda source, info: f(info),
+    ("source", "info"): lambda f: lambda source, info: f(source, info),
+    ("info", "source"): lambda f: lambda source, info: f(info, source),
+}
+"""Calls by position, for the usual orders of ``self`` / ``root`` / ``parent`` and ``info``."""

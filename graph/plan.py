@@ -162,7 +162,6 @@ class FieldPlan:
         "parent_name",
         "parent_type",
         "read",
-        "resolve",
         "shape",
     )
 
@@ -191,17 +190,16 @@ class FieldPlan:
         self.leaf = leaf.complete_leaf if leaf is not None else None
         """Serializes a (non-null) value of a leaf field."""
         inner = self.shape.of if self.non_null else self.shape
-        self.object_type: GraphQLObjectType | None = None
-        """The field's object type, when its values are completed by its plan alone."""
-        if inner is not None and inner.kind == OBJECT and inner.type.is_type_of is None:
-            self.object_type = inner.type
+        self.object_type: GraphQLObjectType | None = (
+            inner.type if inner is not None and inner.kind == OBJECT else None
+        )
+        """The field's type when it is an object type (or a non-null one)."""
         # is_type_of and resolve_type receive the field's resolve info.
         self.needs_info = any(
             s.kind == ABSTRACT or (s.kind == OBJECT and s.type.is_type_of is not None)
             for s in self.shape.walk()
         )
         self.children: dict[GraphQLObjectType, SelectionPlan] = {}
-        self.resolve = field.resolve
         plain = plain_attribute(field)
         self.read = plain.read if plain is not None else getattr
         self.attribute = plain.attribute if plain is not None else ""
@@ -219,12 +217,14 @@ class FieldPlan:
 class SelectionPlan:
     """The fields selected on one object type, in response order."""
 
-    __slots__ = ("fields", "type", "type_name")
+    __slots__ = ("entries", "fields", "type", "type_name")
 
     def __init__(self, type_: GraphQLObjectType, fields: list[FieldPlan]) -> None:
         self.type = type_
         self.type_name = type_.name
         self.fields = fields
+        self.entries = tuple((f.mode, f.key, f.read, f.attribute, f.fast, f) for f in fields)
+        """What the executor's loop reads of each field, unpacked at once."""
 
 
 class OperationPlan:
@@ -240,9 +240,10 @@ class OperationPlan:
 class _Variants:
     """The plans of one operation, by the values of the variables @skip/@include read."""
 
-    __slots__ = ("names", "plans")
+    __slots__ = ("names", "operation", "plans")
 
-    def __init__(self, names: tuple[str, ...]) -> None:
+    def __init__(self, operation: weakref.ref[OperationDefinitionNode], names: tuple[str, ...]):
+        self.operation = operation
         self.names = names
         self.plans: dict[tuple[Any, ...], OperationPlan] = {}
 
@@ -251,24 +252,25 @@ class Planner:
     """Plans the operations run against one schema, and keeps them."""
 
     def __init__(self, schema: GraphQLSchema) -> None:
-        self.schema = schema
         self.access = FieldAccess(schema)
         self.incremental = bool(schema.get_directive("defer") or schema.get_directive("stream"))
         """Whether @defer/@stream can be used: those operations take graphql-core's path."""
-        self._operations: weakref.WeakKeyDictionary[OperationDefinitionNode, _Variants] = (
-            weakref.WeakKeyDictionary()
-        )
+        # By the operation node's identity, not its value: AST nodes compare equal across
+        # documents of the same text, whose fragments may differ.
+        self._operations: dict[int, _Variants] = {}
 
     def operation_plan(self, executor: Executor[Any]) -> OperationPlan:
         """The plan of the executor's operation with its variables; planned on first use."""
         operation = executor.operation
-        variants = self._operations.get(operation)
-        if variants is None:
+        variants = self._operations.get(id(operation))
+        if variants is None or variants.operation() is not operation:
             names = directive_variables(
                 operation.selection_set,
                 (f.selection_set for f in executor.fragment_definitions.values()),
             )
-            variants = self._operations.setdefault(operation, _Variants(names))
+            forget = partial(self._forget, id(operation))
+            variants = _Variants(weakref.ref(operation, forget), names)
+            self._operations[id(operation)] = variants
         coerced = executor.variable_values.coerced
         key = (executor.hide_suggestions, *(coerced.get(name, _ABSENT) for name in variants.names))
         plan = variants.plans.get(key)
@@ -279,15 +281,22 @@ class Planner:
             variants.plans[key] = plan
         return plan
 
+    def _forget(self, key: int, operation: weakref.ref[OperationDefinitionNode]) -> None:
+        """Drop the plans of an operation whose document is gone."""
+        variants = self._operations.get(key)
+        if variants is not None and variants.operation is operation:
+            del self._operations[key]
+
     def _plan_operation(self, executor: Executor[Any]) -> OperationPlan:
         operation = executor.operation
-        root_type = self.schema.get_root_type(operation.operation)
+        schema = executor.schema
+        root_type = schema.get_root_type(operation.operation)
         if root_type is None:
             message = f"Schema is not configured to execute {operation.operation.value} operation."
             raise GraphQLError(message, operation)
         try:
             collected = collect_fields(
-                self.schema,
+                schema,
                 executor.fragments,
                 executor.variable_values,
                 root_type,
@@ -298,7 +307,7 @@ class Planner:
             collected = None
         if collected is None:  # raised outside the handler, so as not to keep the frames alive
             raise GraphQLError(SELECTIONS_NESTED_TOO_DEEPLY, operation)
-        root = self._selection(root_type, collected.grouped_field_set, executor.hide_suggestions)
+        root = self._selection(executor, root_type, collected.grouped_field_set)
         return OperationPlan(root, operation.operation == OperationType.MUTATION)
 
     def child_plan(
@@ -308,7 +317,7 @@ class Planner:
         plan = field.children.get(object_type)
         if plan is None:
             collected = collect_subfields(
-                self.schema,
+                executor.schema,
                 executor.fragments,
                 executor.variable_values,
                 executor.operation,
@@ -316,32 +325,36 @@ class Planner:
                 field.details,
                 executor.hide_suggestions,
             )
-            plan = self._selection(
-                object_type, collected.grouped_field_set, executor.hide_suggestions
-            )
+            plan = self._selection(executor, object_type, collected.grouped_field_set)
             field.children[object_type] = plan
         return plan
 
     def _selection(
-        self, type_: GraphQLObjectType, grouped: GroupedFieldSet, hide_suggestions: bool
+        self, executor: Executor[Any], type_: GraphQLObjectType, grouped: GroupedFieldSet
     ) -> SelectionPlan:
         fields = []
+        hide_suggestions = executor.hide_suggestions
         for key, details in grouped.items():
-            field = self.schema.get_field(type_, details[0].node.name.value)
+            field = executor.schema.get_field(type_, details[0].node.name.value)
             if field is not None:  # graphql-core leaves an unknown field out of the response
                 fields.append(FieldPlan(self.access, type_, key, field, details, hide_suggestions))
         return SelectionPlan(type_, fields)
 
 
 _ABSENT = object()
-_PLANNERS: weakref.WeakKeyDictionary[GraphQLSchema, Planner] = weakref.WeakKeyDictionary()
+_PLANNER = "_comptoir_planner"
 
 
 def planner_for(schema: GraphQLSchema) -> Planner:
-    """The planner of ``schema`` (one per schema, kept as long as the schema)."""
-    planner = _PLANNERS.get(schema)
+    """The planner of ``schema``, kept on the schema itself (so it goes when the schema goes).
+
+    Not in a dictionary keyed by the schema: plans hold the schema's types, whose
+    fields strawberry builds lazily from closures that lead back to the schema.
+    """
+    planner: Planner | None = getattr(schema, _PLANNER, None)
     if planner is None:
-        planner = _PLANNERS.setdefault(schema, Planner(schema))
+        planner = Planner(schema)
+        setattr(schema, _PLANNER, planner)
     return planner
 
 

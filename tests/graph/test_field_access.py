@@ -169,3 +169,74 @@ def test_a_resolver_s_info_is_the_one_strawberry_builds() -> None:
 def _comparable(raw: Any) -> tuple[Any, ...]:
     # Bound methods of each execution's own helpers differ; everything else is equal.
     return tuple(v for name, v in zip(raw._fields, raw, strict=True) if name != "async_helpers")
+
+
+def _received(source: Any, info: Any) -> str:
+    return f"{source.name}@{info.path.key}:{type(info).__name__}"
+
+
+def _by_root(root: Pet, info: Info) -> str:
+    return _received(root, info)
+
+
+def _info_first(info: Info, root: Pet) -> str:
+    return _received(root, info)
+
+
+def _by_parent(pet: strawberry.Parent[Pet], info: Info) -> str:
+    return _received(pet, info)
+
+
+def _keyword_info(root: Pet, *, info: Info) -> str:
+    return _received(root, info)
+
+
+def _no_info(root: Pet) -> str:
+    return f"{root.name}@-"
+
+
+@strawberry.type
+class Pet:
+    """Resolvers asking for the source and the info in every way strawberry allows."""
+
+    name: str
+    by_root: str = strawberry.field(resolver=_by_root)
+    info_first: str = strawberry.field(resolver=_info_first)
+    by_parent: str = strawberry.field(resolver=_by_parent)
+    keyword_info: str = strawberry.field(resolver=_keyword_info)
+    no_info: str = strawberry.field(resolver=_no_info)
+
+    @strawberry.field
+    def by_self(self, info: Info) -> str:
+        return _received(self, info)
+
+    @strawberry.field
+    def self_only(self) -> str:
+        return f"{self.name}@self"
+
+    @strawberry.field
+    def renamed_info(self, context_info: Info) -> str:
+        return _received(self, context_info)
+
+
+@strawberry.type
+class PetQuery:
+    """Two pets."""
+
+    @strawberry.field
+    def pets(self) -> list[Pet]:
+        return [Pet(name="tom"), Pet(name="rex")]
+
+
+def test_resolvers_get_the_source_and_info_as_strawberry_passes_them() -> None:
+    schema = strawberry.Schema(query=PetQuery)
+    fields = cast("GraphQLObjectType", schema._schema.type_map["Pet"]).fields
+    access = FieldAccess(schema._schema)
+    names = [n for n in fields if n != "name"]
+    assert all(access.direct_call(fields[n]) is not None for n in names)
+    query = "{ pets { " + " ".join(names) + " } }"
+    expected = schema.execute_sync(query)
+    schema.execution_context_class = PlanExecutor
+    got = schema.execute_sync(query)
+    assert got.errors is None and got.data == expected.data
+    assert got.data["pets"][1]["byRoot"] == "rex@byRoot:Info"  # type: ignore[index]

@@ -6,7 +6,7 @@ import gc
 import weakref
 from typing import Any
 
-from comptoir.graph.executor import PlanExecutor
+from comptoir.graph.executor import PlanExecutor, execute_planned
 from comptoir.graph.plan import (
     CONSTANT,
     NO_ARGUMENTS,
@@ -64,7 +64,7 @@ def test_the_plans_of_one_operation_are_bounded() -> None:
     assert (
         plan_of(document, dict.fromkeys(names, False)) is not first
     )  # evicted, then planned again
-    variants = planner_for(SCHEMA)._operations[document.definitions[0]]  # type: ignore[index]
+    variants = planner_for(SCHEMA)._operations[id(document.definitions[0])]
     assert len(variants.plans) <= VARIANTS_PER_OPERATION
 
 
@@ -75,6 +75,24 @@ def test_plans_go_with_their_document() -> None:
     del document
     gc.collect()
     assert plan() is None
+
+
+def test_documents_of_the_same_operation_text_with_other_fragments_get_their_own_plans() -> None:
+    # AST nodes compare equal by value: the operations below are equal, their fragments are not.
+    first = parse("{ items(first: 1) { ...F } } fragment F on Item { id }")
+    second = parse("{ items(first: 1) { ...F } } fragment F on Item { count }")
+    assert first.definitions[0] == second.definitions[0]
+    assert execute_planned(SCHEMA, first).data == {"items": [{"id": "i0"}]}  # type: ignore[union-attr]
+    assert execute_planned(SCHEMA, second).data == {"items": [{"count": 0}]}  # type: ignore[union-attr]
+
+
+def test_a_schema_s_plans_go_with_the_schema() -> None:
+    schema = strawberry_schema()._schema
+    plan_of_schema = weakref.ref(planner_for(schema))
+    assert execute_planned(schema, parse("{ items { id } }")).data is not None  # type: ignore[union-attr]
+    del schema
+    gc.collect()
+    assert plan_of_schema() is None
 
 
 def test_argument_values_are_computed_once_where_graphql_core_would_share_them() -> None:
