@@ -1,11 +1,14 @@
 """Profile warm category pages in-process (prints a cProfile summary; not a test).
 
     python bench/profile_plp.py [--requests 50] [--sort tottime] [--limit 40] [--scale full|small]
+                                [--response-cache]
 
 The reference sources run in a thread; comptoir runs in this process behind
 ``httpx.ASGITransport`` with its lifespan, on the in-process cache. One page
 warms the cache, then ``--requests`` pages are timed and profiled one after
-the other. See bench/README.md, "Profiling one warm request".
+the other. Every page is executed: the response cache is off unless
+``--response-cache`` asks to time stored answers instead. See bench/README.md,
+"Profiling one warm request".
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--scale", choices=("full", "small"), default="full")
     parser.add_argument("--no-profile", action="store_true", help="time only")
+    parser.add_argument(
+        "--response-cache", action="store_true", help="answer from stored answers, not execution"
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".comptoir" / "bench")
     args = parser.parse_args()
 
@@ -75,7 +81,9 @@ def main() -> None:
     data = ensure_demo_data(args.data_dir / args.scale, scale, progress=True)
     with ServerThread(build_reference_app(data, {})) as reference:
         urls = {f"{name}_url": f"{reference.url}/{name}" for name in SOURCES.names()}
-        settings = Settings(**{"data_dir": args.data_dir / "run", **urls})
+        settings = Settings(
+            **{"data_dir": args.data_dir / "run", "response_cache": args.response_cache, **urls}
+        )
         profiler = None if args.no_profile else cProfile.Profile()
         times = asyncio.run(run(settings, args.requests, profiler))
     times.sort()
