@@ -24,61 +24,72 @@ import httpx
 def _serve(upstream: str, ready: Connection) -> None:
     import socket
 
+    import orjson
     import uvicorn
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
 
-    recorded: dict[tuple[str, str, str, bytes], tuple[int, dict[str, str], bytes]] = {}
+    recorded: dict[tuple[str, str, bytes, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
     state: dict[str, Any] = {"delay_s": 0.0, "requests": 0}
     client = httpx.AsyncClient(base_url=upstream, timeout=30)
 
-    async def control(request: Request) -> Response:
-        if request.method == "POST":
-            state["delay_s"] = float((await request.json())["delay_s"])
-        return JSONResponse({"delay_s": state["delay_s"], "requests": state["requests"]})
-
-    async def replay(request: Request) -> Response:
-        body = await request.body()
-        key = (request.method, request.url.path, request.url.query, body)
-        state["requests"] += 1
-        answer = recorded.get(key)
-        if answer is None:
-            upstream_answer = await client.request(
-                request.method,
-                request.url.path,
-                params=request.query_params,
-                content=body,
-                headers={
-                    k: v
-                    for k, v in request.headers.items()
-                    if k.lower() in {"content-type", "idempotency-key"}
-                },
-            )
-            headers = {
-                k: v
-                for k, v in upstream_answer.headers.items()
-                if k.lower() in {"content-type", "cache-control"}
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path, query = scope["path"], scope["query_string"]
+        if path == "/_control":
+            if scope["method"] == "POST":
+                state["delay_s"] = float(orjson.loads(body)["delay_s"])
+            answer = (200, [(b"content-type", b"application/json")], orjson.dumps(state))
+        else:
+            state["requests"] += 1
+            key = (scope["method"], path, query, body)
+            found = recorded.get(key)
+            if found is None:
+                headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+                upstream_answer = await client.request(
+                    scope["method"],
+                    path + ("?" + query.decode() if query else ""),
+                    content=body,
+                    headers={
+                        k: v for k, v in headers.items() if k in {"content-type", "idempotency-key"}
+                    },
+                )
+                kept = [
+                    (k.encode(), v.encode())
+                    for k, v in upstream_answer.headers.items()
+                    if k.lower() in {"content-type", "cache-control"}
+                ]
+                found = (upstream_answer.status_code, kept, upstream_answer.content)
+                if scope["method"] == "GET":
+                    recorded[key] = found
+            if state["delay_s"]:
+                await asyncio.sleep(state["delay_s"])
+            answer = found
+        status, headers, content = answer
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*headers, (b"content-length", str(len(content)).encode())],
             }
-            answer = (upstream_answer.status_code, headers, upstream_answer.content)
-            if request.method == "GET":
-                recorded[key] = answer
-        if state["delay_s"]:
-            await asyncio.sleep(state["delay_s"])
-        return Response(answer[2], status_code=answer[0], headers=answer[1])
+        )
+        await send({"type": "http.response.body", "body": content})
 
-    app = Starlette(
-        routes=[
-            Route("/_control", control, methods=["GET", "POST"]),
-            Route("/{path:path}", replay, methods=["GET", "POST"]),
-        ]
-    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     ready.send(sock.getsockname()[1])
     ready.close()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, loop="uvloop")
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, loop="uvloop", http="httptools"
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

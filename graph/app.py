@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Mapping
 
@@ -174,6 +175,11 @@ def create_app(
             )
             app.state.comptoir = state
             app.state.graphql = _endpoint(state, cache)
+            # What start-up built lives as long as the process: kept out of every
+            # later garbage collection, so that a full one scans requests' leftovers
+            # and cached entries only, not the schema and the code.
+            gc.collect()
+            gc.freeze()
             yield
 
     routes = [

@@ -383,6 +383,7 @@ class GraphQLEndpoint:
         )
         if not isinstance(result, ExecutionResult):
             result = await result
+        context.scope.loaders.close()
         errors = result.errors or []
         answer: dict[str, Any] = {"data": result.data}
         if errors:

@@ -75,20 +75,31 @@ class PlanExecutor(PlanCompletion):
                 return self._response_later(result)
         except GraphQLError as error:
             self.collected_errors.add(error, None)
-            return self.finish(self.build_response(None))
-        return self.finish(self.build_response(cast("dict[str, Any]", result)))
+            return self._release(self.finish(self.build_response(None)))
+        return self._release(self.finish(self.build_response(cast("dict[str, Any]", result))))
 
     async def _response_later(self, result: Awaitable[dict[str, Any]]) -> Any:
         try:
             data = await result
         except GraphQLError as error:
             self.collected_errors.add(error, None)
-            return self.build_response(None)
+            return self._release(self.build_response(None))
         except Exception:
             await self.cancel_incremental_work()
             self.run_async_work_finished_hook()
             raise
-        return self.build_response(data)
+        return self._release(self.build_response(data))
+
+    def _release(self, response: Any) -> Any:
+        """``response``, the executor no longer holding its helpers.
+
+        graphql-core's helpers hold bound methods of the executor, a cycle that
+        keeps the request's context alive until a full garbage collection;
+        broken here, the request is freed as soon as it is answered.
+        """
+        self.async_helpers = None  # type: ignore[assignment]
+        self._info_tail = ()
+        return response
 
     # Objects
 

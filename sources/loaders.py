@@ -51,6 +51,10 @@ class TypedLoader(Generic[V]):
                 raise value
         return cast(list[V | SourceError | None], found)
 
+    def forget(self) -> None:
+        """Drop every value this loader holds for the request."""
+        self._batcher.clear_all()
+
     def clear(self, key: str) -> None:
         """Forget ``key`` for the rest of the request (after a write changed it)."""
         self._batcher.clear(key)
@@ -82,6 +86,12 @@ class Loaders:
         self._sources = sources
         self.report = report
         self._loaders: dict[type[TypedLoader[Any]], TypedLoader[Any]] = {}
+
+    def close(self) -> None:
+        """Forget what this request loaded (its batchers hold futures that reference each other)."""
+        for loader in self._loaders.values():
+            loader.forget()
+        self._loaders.clear()
 
     def get(self, kind: type[L]) -> L:
         """This request's loader of ``kind``."""
