@@ -4,12 +4,18 @@ schema, mint tokens, manage the outbox."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from comptoir.settings import Settings
+
+if TYPE_CHECKING:
+    from comptoir.sources.outbox import Outbox, OutboxStats, OutboxWrite
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="comptoir: one GraphQL surface over a retailer's systems.", no_args_is_help=True
@@ -140,15 +146,37 @@ outbox = typer.Typer(
 app.add_typer(outbox, name="outbox")
 
 
-def _outbox_store() -> Any:
-    from comptoir.sources.held import OUTBOX_FILE
-    from comptoir.sources.outbox import OutboxStore
+def _with_outbox(action: Callable[[Outbox], Awaitable[T]]) -> T:
+    """Run ``action`` on the outbox of COMPTOIR_OUTBOX_URL, else of COMPTOIR_DATA_DIR."""
+    import asyncio
 
-    path = Settings().data_dir / OUTBOX_FILE
-    if not path.exists():
-        typer.echo(f"no outbox at {path} (COMPTOIR_DATA_DIR)", err=True)
+    from comptoir.sources.outbox import OUTBOX_FILE, OutboxUnavailable, describe, open_outbox
+
+    settings = Settings()
+    where = describe(settings.outbox_url, settings.data_dir)
+    if settings.outbox_url is None and not (settings.data_dir / OUTBOX_FILE).exists():
+        typer.echo(
+            f"no outbox at {where} (COMPTOIR_DATA_DIR, or set COMPTOIR_OUTBOX_URL)", err=True
+        )
         raise typer.Exit(1)
-    return OutboxStore(path)
+
+    async def run() -> T:
+        store = await open_outbox(
+            settings.outbox_url, settings.data_dir, timeout_s=settings.outbox_timeout_s
+        )
+        try:
+            return await action(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except OutboxUnavailable as exc:
+        typer.echo(f"the outbox at {where} is unavailable: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    except ValueError as exc:  # not a postgresql:// URL
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
 
 @outbox.command("list")
@@ -159,7 +187,7 @@ def outbox_list(
     limit: Annotated[int, typer.Option(help="At most this many writes, oldest first.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """List the writes held under COMPTOIR_DATA_DIR, oldest first, with state and last error."""
+    """List the held writes (COMPTOIR_OUTBOX_URL, else COMPTOIR_DATA_DIR), oldest first."""
     import json
     from datetime import UTC, datetime
 
@@ -167,9 +195,12 @@ def outbox_list(
 
     if status is not None and status not in {s.value for s in WriteStatus}:
         raise typer.BadParameter("status is pending, delivered or failed")
-    with _outbox_store() as store:
-        writes = store.list_writes(status=WriteStatus(status) if status else None, limit=limit)
-        stats = store.stats()
+
+    async def read(store: Outbox) -> tuple[list[OutboxWrite], OutboxStats]:
+        chosen = WriteStatus(status) if status else None
+        return await store.list_writes(status=chosen, limit=limit), await store.stats()
+
+    writes, stats = _with_outbox(read)
     for write in writes:
         row = {
             "id": write.id,
@@ -205,11 +236,17 @@ def outbox_retry(
     ] = None,
     all_failed: Annotated[bool, typer.Option("--all", help="Every failed write.")] = False,
 ) -> None:
-    """Queue failed writes again (with the writes that failed with them) for a running comptoir."""
+    """Queue failed writes again (with the writes that failed with them) for running instances."""
     if bool(write_ids) == all_failed:
         raise typer.BadParameter("give write ids, or --all")
-    with _outbox_store() as store:
-        back = store.retry(write_ids or None, all_failed=all_failed)
+
+    async def retry(store: Outbox) -> list[str]:
+        back = await store.retry(write_ids or None, all_failed=all_failed)
+        if back:
+            await store.announce()  # running instances try them now, not at their next poll
+        return back
+
+    back = _with_outbox(retry)
     for write_id in back:
         typer.echo(f"{write_id} pending again")
     if not back:

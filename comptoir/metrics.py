@@ -93,9 +93,16 @@ GRAPHQL_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
     registry=REGISTRY,
 )
+OUTBOX_UP = Gauge(
+    "comptoir_outbox_up",
+    "1 when the outbox of held writes answers (backend sqlite or postgresql), 0 when it is down.",
+    ["backend"],
+    multiprocess_mode="min",
+    registry=REGISTRY,
+)
 OUTBOX_DEPTH = Gauge(
     "comptoir_outbox_pending",
-    "Writes held in the local outbox awaiting their source.",
+    "Writes held in the outbox awaiting their source.",
     multiprocess_mode="mostrecent",
     registry=REGISTRY,
 )

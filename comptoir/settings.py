@@ -85,6 +85,22 @@ class Settings(BaseSettings):
         description="How long a delivered write is kept: its key returns the same answer, its"
         " provisional id resolves.",
     )
+    outbox_url: str | None = Field(
+        None,
+        description="postgresql://… : the outbox of held writes in PostgreSQL, shared by every"
+        " instance; unset, a SQLite file under the data directory (one machine).",
+    )
+    outbox_pool_size: int = Field(
+        8, description="Connections to PostgreSQL per instance for the outbox (plus one listening)."
+    )
+    outbox_timeout_s: float = Field(
+        5.0, description="Bound of one outbox operation on PostgreSQL; past it, unavailable."
+    )
+    outbox_lease_s: float = Field(
+        30.0,
+        description="How long a write claimed for delivery is held by its instance; an instance"
+        " that dies holds its writes this long before another takes them over.",
+    )
     demo_scale: str = Field("full", description="Scale of generated demo data: full or small.")
     dev: bool = Field(False, description="Dev mode: field suggestions in errors.")
 

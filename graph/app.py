@@ -20,7 +20,7 @@ from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema, limit_rules, schema_version
 from comptoir.graph.state import AppState
 from comptoir.graph.view import GraphQLView
-from comptoir.sources.held import open_held_writes
+from comptoir.sources.held import OutboxPlace, open_held_writes
 from comptoir.sources.http import SourceClient
 from comptoir.sources.registry import SOURCES, SourceSet
 from starlette.applications import Starlette
@@ -52,6 +52,18 @@ def _http_client(
         timeout=settings.source_timeout_s,
         limits=limits,
         transport=transport,
+    )
+
+
+def _outbox_place(settings: Settings) -> OutboxPlace:
+    """Where the outbox of held writes is: ``COMPTOIR_OUTBOX_*`` and the data directory."""
+    return OutboxPlace(
+        data_dir=settings.data_dir,
+        url=settings.outbox_url,
+        retention_s=settings.outbox_retention_s,
+        pool_size=settings.outbox_pool_size,
+        timeout_s=settings.outbox_timeout_s,
+        lease_s=settings.outbox_lease_s,
     )
 
 
@@ -163,7 +175,7 @@ def create_app(
             )
             stack.push_async_callback(sources.wait_background)
             held = await stack.enter_async_context(
-                open_held_writes(settings.data_dir, settings.outbox_retention_s, sources)
+                open_held_writes(_outbox_place(settings), sources)
             )
             state = AppState(
                 settings=settings,

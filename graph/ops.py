@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from comptoir.graph.state import AppState
-from comptoir.sources.outbox import OutboxStats
+from comptoir.sources.outbox import Outbox, OutboxStats, OutboxUnavailable
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -16,6 +16,7 @@ from comptoir.metrics import (
     OUTBOX_DEPTH,
     OUTBOX_FAILED,
     OUTBOX_OLDEST_AGE,
+    OUTBOX_UP,
     exposition_registry,
 )
 
@@ -27,8 +28,8 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-def readiness(state: AppState) -> dict[str, Any]:
-    """Each source's breaker, last error and latency; the cache's backend and status."""
+async def readiness(state: AppState) -> dict[str, Any]:
+    """Each source's breaker, last error and latency; the cache's and the outbox's status."""
     sources: dict[str, Any] = {}
     for name, client in state.sources.clients.items():
         health = client.health
@@ -39,36 +40,48 @@ def readiness(state: AppState) -> dict[str, Any]:
             "latencyMs": health.last_latency_ms,
         }
     cache = {"backend": state.cache.name, "status": state.cache.status()}
+    outbox = outbox_readiness(state.writes.store.backend, await _outbox_stats(state.writes.store))
     ready = all(s["state"] == "closed" for s in sources.values()) and cache["status"] == "up"
-    body: dict[str, Any] = {
-        "status": "ready" if ready else "degraded",
+    return {
+        "status": "ready" if ready and outbox["status"] == "up" else "degraded",
         "sources": sources,
         "cache": cache,
+        "outbox": outbox,
     }
-    body["outbox"] = outbox_readiness(state.writes.store.stats())
-    return body
 
 
-def outbox_readiness(stats: OutboxStats) -> dict[str, Any]:
-    """``/readyz``'s outbox: writes held, the age of the oldest, and refused writes kept."""
-    age = stats.oldest_pending_age_s
+async def _outbox_stats(outbox: Outbox) -> OutboxStats | None:
+    """The outbox's figures; ``None`` when it cannot be reached (PostgreSQL down)."""
+    try:
+        return await outbox.stats()
+    except OutboxUnavailable:
+        return None
+
+
+def outbox_readiness(backend: str, stats: OutboxStats | None) -> dict[str, Any]:
+    """``/readyz``'s outbox: its backend, whether it answers, writes held, refused writes kept."""
+    age = None if stats is None else stats.oldest_pending_age_s
     return {
-        "pending": stats.depth,
+        "backend": backend,
+        "status": "down" if stats is None else "up",
+        "pending": None if stats is None else stats.depth,
         "oldestPendingAgeS": None if age is None else round(age, 3),
-        "failed": stats.failed,
+        "failed": None if stats is None else stats.failed,
     }
 
 
-def record_outbox_metrics(stats: OutboxStats) -> None:
-    """Sample the outbox into its gauges."""
-    OUTBOX_DEPTH.set(stats.depth)
-    OUTBOX_OLDEST_AGE.set(stats.oldest_pending_age_s or 0.0)
-    OUTBOX_FAILED.set(stats.failed)
+def record_outbox_metrics(backend: str, stats: OutboxStats | None) -> None:
+    """Sample the outbox into its gauges; while it is down, only ``comptoir_outbox_up``."""
+    OUTBOX_UP.labels(backend).set(0 if stats is None else 1)
+    if stats is not None:
+        OUTBOX_DEPTH.set(stats.depth)
+        OUTBOX_OLDEST_AGE.set(stats.oldest_pending_age_s or 0.0)
+        OUTBOX_FAILED.set(stats.failed)
 
 
 async def readyz(request: Request) -> Response:
     """Readiness as JSON; always 200 so that a degraded comptoir keeps its traffic."""
-    return JSONResponse(readiness(request.app.state.comptoir))
+    return JSONResponse(await readiness(request.app.state.comptoir))
 
 
 async def metrics(request: Request) -> Response:
@@ -77,5 +90,6 @@ async def metrics(request: Request) -> Response:
     for name, client in state.sources.clients.items():
         BREAKER_STATE.labels(name).set(_STATE_VALUE[client.breaker.state])
     CACHE_UP.labels(state.cache.name).set(1 if state.cache.status() == "up" else 0)
-    record_outbox_metrics(state.writes.store.stats())
+    outbox = state.writes.store
+    record_outbox_metrics(outbox.backend, await _outbox_stats(outbox))
     return Response(generate_latest(exposition_registry()), media_type=CONTENT_TYPE_LATEST)

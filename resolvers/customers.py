@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from comptoir.resolvers.errors import Forbidden
-from comptoir.resolvers.outcomes import Outcome, Problem, key_problems, key_reused, outcome_of
+from comptoir.resolvers.outcomes import (
+    Outcome,
+    Problem,
+    key_problems,
+    key_reused,
+    needs_the_outbox,
+    outcome_of,
+)
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.crm.loaders import CustomerByIdLoader
 from comptoir.sources.crm.models import CustomerDoc
@@ -96,6 +103,7 @@ def registration_problems(reg: Registration) -> list[Problem]:
     return problems
 
 
+@needs_the_outbox
 async def register(
     scope: RequestScope, held: HeldWrites, reg: Registration, key: str
 ) -> Outcome[CustomerDoc]:

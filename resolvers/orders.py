@@ -20,6 +20,7 @@ from comptoir.resolvers.outcomes import (
     Problem,
     key_problems,
     key_reused,
+    needs_the_outbox,
     outcome_of,
     signed_out,
 )
@@ -38,7 +39,13 @@ from comptoir.sources.held import (
 from comptoir.sources.models import money_string
 from comptoir.sources.oms.loaders import CustomerOrderPageLoader, OrderByIdLoader
 from comptoir.sources.oms.models import OrderDoc
-from comptoir.sources.outbox import IdempotencyConflict, OutboxWrite, WriteStatus, request_hash
+from comptoir.sources.outbox import (
+    IdempotencyConflict,
+    OutboxUnavailable,
+    OutboxWrite,
+    WriteStatus,
+    request_hash,
+)
 from comptoir.sources.registry import SourceSet
 
 _TEXT_MAX = 200
@@ -59,11 +66,15 @@ async def customer_orders(
 
     A held order's cursor stands before the OMS's newest order, so the next
     page goes on with the OMS's list. With the OMS unavailable, the first page
-    holds the held orders alone (reported ``fallback``).
+    holds the held orders alone (reported ``fallback``); with the outbox
+    unavailable, the OMS's orders alone.
     """
     leading: Sequence[OrderView] = []
     if after is None:
-        leading = [OrderView(doc, pending=True) for doc in await held.orders_of(customer_id)]
+        try:
+            leading = [OrderView(doc, pending=True) for doc in await held.orders_of(customer_id)]
+        except OutboxUnavailable:
+            leading = []
     if not leading:
         return await _oms_orders(scope, customer_id, first, after)
     scope.report.add(ORDER.source, "fallback")
@@ -273,6 +284,7 @@ async def _store_ids(scope: RequestScope) -> set[str]:
     return {i for i, doc in scope.catalog.location_index().items() if doc.get("kind") == "store"}
 
 
+@needs_the_outbox
 async def place_order(
     scope: RequestScope,
     held: HeldWrites,

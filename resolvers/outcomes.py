@@ -6,15 +6,17 @@ A problem is a ``UserError`` of the payload (``field``, ``message``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.held import ORDER, Submitted, WriteKind
-from comptoir.sources.outbox import OutboxWrite, WriteStatus
+from comptoir.sources.outbox import OutboxUnavailable, OutboxWrite, WriteStatus
 
 D = TypeVar("D")
+P = ParamSpec("P")
 
 MAX_KEY_LENGTH = 200
 """The longest ``idempotencyKey`` a caller may send."""
@@ -58,6 +60,30 @@ def key_reused() -> Problem:
         "this idempotencyKey was used for a different input",
         "IDEMPOTENCY_KEY_REUSED",
     )
+
+
+def needs_the_outbox(
+    flow: Callable[P, Awaitable[Outcome[D]]],
+) -> Callable[P, Awaitable[Outcome[D]]]:
+    """A write that cannot be kept in the outbox (its PostgreSQL down) is refused, never lost.
+
+    The caller hears ``OUTBOX_UNAVAILABLE`` and tries again with the same key.
+    """
+
+    @functools.wraps(flow)
+    async def refused_without_it(*args: P.args, **kwargs: P.kwargs) -> Outcome[D]:
+        try:
+            return await flow(*args, **kwargs)
+        except OutboxUnavailable:
+            problem = Problem(
+                None,
+                "orders and accounts cannot be taken right now;"
+                " try again shortly with the same idempotencyKey",
+                "OUTBOX_UNAVAILABLE",
+            )
+            return Outcome(problems=[problem])
+
+    return refused_without_it
 
 
 def signed_out() -> Outcome[D]:

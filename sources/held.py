@@ -11,7 +11,9 @@ held account from its registration, and a provisional id resolves to the
 source's id once the write is delivered.
 
 The resolvers call :class:`HeldWrites`; the lifespan opens it with
-:func:`open_held_writes`; the OMS's and the CRM's POSTs are their clients'
+:func:`open_held_writes`, on the outbox of ``COMPTOIR_OUTBOX_URL``
+(PostgreSQL, shared by every instance) or a SQLite file under the data
+directory; the OMS's and the CRM's POSTs are their clients'
 ``create_order`` and ``create_customer``.
 """
 
@@ -44,25 +46,27 @@ from comptoir.sources.outbox import (
     Deliver,
     Delivered,
     DeliveryOutcome,
+    Outbox,
     OutboxDispatcher,
-    OutboxStore,
+    OutboxUnavailable,
     OutboxWrite,
     Rejected,
     Unavailable,
     WriteStatus,
+    open_outbox,
 )
 from comptoir.sources.registry import SourceSet
 
 log = logging.getLogger("comptoir.writes")
-
-OUTBOX_FILE = "outbox.sqlite"
-"""The outbox's file under ``COMPTOIR_DATA_DIR``; processes sharing the directory share it."""
 
 MAX_BACKOFF_S = 10.0
 """The longest wait between two delivery attempts of a held write."""
 
 PURGE_EVERY_S = 3600.0
 """How often delivered writes past their retention are forgotten."""
+
+FRESH_S = 2.0
+"""How long a new write is left to the request that holds it before any dispatcher takes it."""
 
 ESTIMATED_VAT_RATE = Decimal("0.20")
 """Tax shown on a held order (VAT included in the price) until the OMS gives its own."""
@@ -225,7 +229,7 @@ class Submitted:
 class HeldWrites:
     """The outbox as the resolvers use it: submit, look up, resolve provisional ids."""
 
-    def __init__(self, store: OutboxStore, dispatcher: OutboxDispatcher) -> None:
+    def __init__(self, store: Outbox, dispatcher: OutboxDispatcher) -> None:
         self.store = store
         self.dispatcher = dispatcher
 
@@ -239,23 +243,28 @@ class HeldWrites:
         subject: str | None = None,
         depends_on: str | None = None,
     ) -> Submitted:
-        """Commit the write, then try it at once; raises ``IdempotencyConflict`` on a reused key."""
-        write = await asyncio.to_thread(
-            lambda: self.store.enqueue(
-                write_id=kind.provisional_id(),
-                kind=kind.name,
-                source=kind.source,
-                path=kind.path,
-                idempotency_key=key,
-                body=body,
-                input_hash=input_hash,
-                subject=subject,
-                depends_on=depends_on,
-            )
+        """Commit the write, then try it at once.
+
+        Raises ``IdempotencyConflict`` on a reused key, ``OutboxUnavailable``
+        when the write cannot be committed (nothing is then held).
+        """
+        write = await self.store.enqueue(
+            write_id=kind.provisional_id(),
+            kind=kind.name,
+            source=kind.source,
+            path=kind.path,
+            idempotency_key=key,
+            body=body,
+            input_hash=input_hash,
+            subject=subject,
+            depends_on=depends_on,
         )
         if write.status is not WriteStatus.PENDING:
             return Submitted(write)
-        now, outcome = await self.dispatcher.deliver_now(write.id)
+        try:
+            now, outcome = await self.dispatcher.deliver_now(write.id)
+        except OutboxUnavailable:  # committed before the outbox went away: delivered later
+            return Submitted(write)
         if now is None:
             return Submitted(None, outcome if isinstance(outcome, Rejected) else None)
         if now.status is WriteStatus.PENDING:
@@ -264,7 +273,7 @@ class HeldWrites:
 
     async def get(self, write_id: str) -> OutboxWrite | None:
         """A write by provisional id, in whatever state."""
-        return await asyncio.to_thread(self.store.get, write_id)
+        return await self.store.get(write_id)
 
     async def under_key(
         self, kind: WriteKind, channel: str, customer_id: str, key: str
@@ -276,58 +285,77 @@ class HeldWrites:
         """
         for alias in await self.aliases(customer_id):
             digest = idempotency_key(kind.name, channel, alias, key)
-            found = await asyncio.to_thread(self.store.find_by_key, kind.source, kind.path, digest)
+            found = await self.store.find_by_key(kind.source, kind.path, digest)
             if found is not None:
                 return found
         return None
 
     def resolve(self, value: str) -> str:
-        """The source's id for a delivered write's provisional id; any other value unchanged."""
+        """The source's id for a delivered write's provisional id; any other value unchanged.
+
+        Unchanged too while the outbox cannot be reached.
+        """
         if not any(kind.holds(value) for kind in KINDS.values()):
             return value
-        return self.store.resolve_remote_id(value) or value
+        return self.store.resolve_now(value) or value
 
     async def aliases(self, customer_id: str) -> list[str]:
         """The customer's id and the provisional id it had while its account was held."""
-        held = await asyncio.to_thread(self.store.by_remote_id, customer_id)
+        held = await self.store.by_remote_id(customer_id)
         if held is not None and held.kind == CUSTOMER.name:
             return [customer_id, held.id]
         return [customer_id]
 
     async def orders_of(self, customer_id: str) -> list[OrderDoc]:
         """The customer's orders held for the OMS, newest first (under any of their ids)."""
-        subjects = await self.aliases(customer_id)
-
-        def read() -> list[OutboxWrite]:
-            found = [w for s in subjects for w in self.store.pending_for_subject(s, ORDER.name)]
-            return sorted(found, key=lambda w: w.seq, reverse=True)
-
-        return [held_order(w, customer_id) for w in await asyncio.to_thread(read)]
+        found: list[OutboxWrite] = []
+        for subject in await self.aliases(customer_id):
+            found += await self.store.pending_for_subject(subject, ORDER.name)
+        found.sort(key=lambda w: w.seq, reverse=True)
+        return [held_order(w, customer_id) for w in found]
 
 
 def owner_name() -> str:
-    """This process among those sharing the data directory: host, pid and a random part."""
+    """This process among those sharing the outbox: host, pid and a random part."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxPlace:
+    """Where the outbox is and how it is used (``COMPTOIR_OUTBOX_*``, ``COMPTOIR_DATA_DIR``)."""
+
+    data_dir: Path
+    url: str | None = None
+    """``postgresql://…``: shared by every instance; ``None``: a SQLite file under ``data_dir``."""
+    retention_s: float = 7 * 86400.0
+    pool_size: int = 8
+    timeout_s: float = 5.0
+    lease_s: float = 30.0
+
+
 @contextlib.asynccontextmanager
-async def open_held_writes(
-    data_dir: Path, retention_s: float, sources: SourceSet
-) -> AsyncIterator[HeldWrites]:
-    """The outbox under ``data_dir`` and its dispatcher, running for the app's life.
+async def open_held_writes(place: OutboxPlace, sources: SourceSet) -> AsyncIterator[HeldWrites]:
+    """The outbox and its dispatcher, running for the app's life.
 
     A source answering again (to a read or a probe) ends the wait of its held
-    writes; delivered writes are forgotten ``retention_s`` after delivery.
+    writes, in every instance sharing the outbox; delivered writes are
+    forgotten ``retention_s`` after delivery.
     """
-    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    store = OutboxStore(data_dir / OUTBOX_FILE)
+    store = await open_outbox(
+        place.url, place.data_dir, pool_size=place.pool_size, timeout_s=place.timeout_s
+    )
     dispatcher = OutboxDispatcher(
-        store, deliverer(sources), owner=owner_name(), max_backoff_s=MAX_BACKOFF_S
+        store,
+        deliverer(sources),
+        owner=owner_name(),
+        lease_s=place.lease_s,
+        max_backoff_s=MAX_BACKOFF_S,
+        fresh_s=FRESH_S,
     )
     for name, client in sources.clients.items():
         client.breaker.on_recovery = functools.partial(dispatcher.wake, name)
     dispatcher.start()
-    purging = asyncio.create_task(_purge_delivered(store, retention_s))
+    purging = asyncio.create_task(_purge_delivered(store, place.retention_s))
     try:
         yield HeldWrites(store, dispatcher)
     finally:
@@ -335,16 +363,16 @@ async def open_held_writes(
         with contextlib.suppress(asyncio.CancelledError):
             await purging
         await dispatcher.stop()
-        store.close()
+        await store.close()
 
 
-async def _purge_delivered(store: OutboxStore, retention_s: float) -> None:
+async def _purge_delivered(store: Outbox, retention_s: float) -> None:
     """Forget, once an hour, the writes delivered more than ``retention_s`` ago."""
     while True:
         try:
-            purged = await asyncio.to_thread(store.purge_delivered, retention_s)
+            purged = await store.purge_delivered(retention_s)
             if purged:
                 log.info("outbox: forgot %d writes delivered over %.0f s ago", purged, retention_s)
-        except Exception:  # a busy file is tried again next time
+        except Exception:  # a busy file or an unreachable server: tried again next time
             log.exception("outbox: purging delivered writes failed")
         await asyncio.sleep(PURGE_EVERY_S)

@@ -20,12 +20,20 @@ from comptoir.sources.registry import SOURCES
 from comptoir.auth import ShopperTokens
 from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.support.fault_proxy import FaultProxy
+from tests.support.postgres_server import PostgresServer
 from tests.support.servers import RequestCounter, ServerThread
 
 WEB_KEY = "demo-web-key"
 STORE_KEY = "demo-store-key"
 TABLET_KEY = "demo-tablet-key"
 MARKETPLACE_KEY = "demo-marketplace-key"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL started once for the session; a test takes a fresh schema of it."""
+    with PostgresServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

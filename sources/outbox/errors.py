@@ -6,7 +6,10 @@
     ├── IdempotencyConflict    same (source, path, idempotency key), different input
     ├── WriteIdTaken           the provisional id is already used by another write
     ├── UnknownDependency      ``depends_on`` names no write in the outbox
-    └── LeaseLost              the write is no longer claimed by this owner
+    ├── LeaseLost              the write is no longer claimed by this owner
+    └── OutboxUnavailable      the outbox cannot be reached (PostgreSQL down): nothing was
+                               committed; also a ``SourceUnavailable`` of the source "outbox",
+                               so that a read needing it gets a readable error
 
 A source being unavailable is not an error here: it is an
 :class:`~comptoir.sources.outbox.models.Unavailable` outcome, and the write
@@ -16,6 +19,8 @@ waits for a later attempt.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from comptoir.sources.errors import SourceUnavailable
 
 if TYPE_CHECKING:
     from comptoir.sources.outbox.models import OutboxWrite
@@ -69,3 +74,17 @@ class LeaseLost(OutboxError):
         super().__init__(f"write {write_id!r} is no longer claimed by {owner!r}")
         self.write_id = write_id
         self.owner = owner
+
+
+class OutboxUnavailable(OutboxError, SourceUnavailable):
+    """The outbox's database cannot be reached, or did not answer in time.
+
+    Whatever was asked was not done (or, for a commit whose answer was lost,
+    is found again under the same idempotency key). A write that must be
+    held is refused with ``OUTBOX_UNAVAILABLE`` rather than accepted and lost.
+    """
+
+    code = "OUTBOX_UNAVAILABLE"
+
+    def __init__(self, message: str) -> None:
+        SourceUnavailable.__init__(self, "outbox", message)

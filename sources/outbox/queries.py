@@ -1,4 +1,9 @@
-"""The SQL statements of the outbox store, each built from fixed text; values are always bound."""
+"""The SQL statements of the outbox, each built from fixed text; values are always bound.
+
+Written with SQLite's ``?`` placeholders and in the SQL that SQLite and
+PostgreSQL both speak, so that the PostgreSQL backend runs the same text
+(see :func:`postgres`); only what differs lives in ``postgres_queries``.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 # and no earlier write of the same source and subject still pending. The
 # last rule keeps a shopper's writes in order across processes, since an
 # earlier write under someone else's lease still blocks the later ones.
-# Parameters: now, now, *excluded sources, limit.
+# A write never tried and held after "fresh before" is left to the request
+# that holds it and is about to try it.
+# Parameters: now, now, fresh before, *excluded sources, limit.
 CLAIMABLE = """
 WHERE w.status = 'pending'
   AND w.next_attempt_at <= ?
   AND (w.lease_until IS NULL OR w.lease_until <= ?)
+  AND (w.attempts > 0 OR w.created_at <= ?)
   AND (w.depends_on IS NULL OR p.id IS NOT NULL)
   AND (w.subject IS NULL OR NOT EXISTS (
         SELECT 1 FROM outbox_writes AS e
@@ -99,21 +107,22 @@ UPDATE outbox_writes
 SET status = 'pending', next_attempt_at = ?, result = NULL, owner = NULL, lease_until = NULL
 """
 
-# Parameters: now, now, source, source (a NULL source means every source).
+# Parameters: now, now, source, source (a NULL source means every source; the
+# cast tells PostgreSQL the type of a parameter compared with nothing).
 MAKE_DUE = """
 UPDATE outbox_writes SET next_attempt_at = ?
-WHERE status = 'pending' AND next_attempt_at > ? AND (? IS NULL OR source = ?)
+WHERE status = 'pending' AND next_attempt_at > ? AND (CAST(? AS TEXT) IS NULL OR source = ?)
 """
 
 # Parameters: now, now.
 NEXT_WAKEUP = """
-SELECT MIN(t) FROM (
+SELECT MIN(t) AS next_at FROM (
     SELECT next_attempt_at AS t FROM outbox_writes
     WHERE status = 'pending' AND next_attempt_at > ?
     UNION ALL
     SELECT lease_until AS t FROM outbox_writes
     WHERE status = 'pending' AND lease_until > ?
-)
+) AS moments
 """
 
 STATS = """
@@ -132,3 +141,8 @@ WHERE status = 'delivered' AND delivered_at < ?
       SELECT 1 FROM outbox_writes AS c
       WHERE c.depends_on = outbox_writes.id AND c.status != 'delivered')
 """
+
+
+def postgres(statement: str) -> str:
+    """The statement with PostgreSQL's ``%s`` placeholders (none of these holds ``?`` or ``%``)."""
+    return statement.replace("?", "%s")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from comptoir.sources.outbox.models import OutboxWrite, WriteStatus
 
@@ -110,8 +112,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
-def row_to_write(row: sqlite3.Row) -> OutboxWrite:
-    """The value of one row read with :data:`SELECT_WRITES`."""
+def row_to_write(row: Mapping[str, Any] | sqlite3.Row) -> OutboxWrite:
+    """The value of one row read with :data:`SELECT_WRITES`, from either backend."""
     result = row["result"]
     return OutboxWrite(
         seq=row["seq"],

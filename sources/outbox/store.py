@@ -155,21 +155,56 @@ class OutboxStore(OutboxDatabase):
         limit: int = 50,
         now: float | None = None,
         exclude_sources: Collection[str] = (),
+        fresh_s: float = 0.0,
     ) -> list[OutboxWrite]:
         """Claim for ``owner``, for ``lease_s`` seconds, the writes deliverable now, in order.
 
         A pending write is claimable when it is due, not under an unexpired
         lease, its ``depends_on`` write (if any) is delivered, and no earlier
         write of the same source and subject is pending (whoever holds it).
-        The claim happens under the file's write lock, so two owners never
-        hold the same write at once. The result is in ``seq`` order.
+        A write held less than ``fresh_s`` ago and never tried is left to
+        the request that held it (:meth:`claim`). The claim happens under the
+        file's write lock, so two owners never hold the same write at once.
+        The result is in ``seq`` order.
         """
+        return self._claim(owner, lease_s, now, fresh_s, exclude_sources, (), limit)
+
+    def claim(
+        self,
+        write_id: str,
+        owner: str,
+        *,
+        lease_s: float,
+        now: float | None = None,
+        exclude_sources: Collection[str] = (),
+    ) -> OutboxWrite | None:
+        """Claim one write for ``owner`` if it is claimable now (the rules of :meth:`claim_due`).
+
+        ``None`` when it is not: leased by another owner, not due, waiting for
+        its parent or for an earlier write of its subject, its source
+        excluded, or no longer pending.
+        """
+        claimed = self._claim(owner, lease_s, now, 0.0, exclude_sources, (write_id,), 1)
+        return claimed[0] if claimed else None
+
+    def _claim(
+        self,
+        owner: str,
+        lease_s: float,
+        now: float | None,
+        fresh_s: float,
+        exclude_sources: Collection[str],
+        only: Collection[str],
+        limit: int,
+    ) -> list[OutboxWrite]:
         now = self.clock() if now is None else now
         excluded = f"AND w.source NOT IN ({_marks(exclude_sources)})" if exclude_sources else ""
+        if only:
+            excluded += f" AND w.id IN ({_marks(only)})"
         with self._transaction() as conn:
             rows = conn.execute(
                 f"{SELECT_WRITES} {queries.CLAIMABLE.format(excluded=excluded)}",
-                (now, now, *exclude_sources, limit),
+                (now, now, now - fresh_s, *exclude_sources, *only, limit),
             ).fetchall()
             lease_until = now + lease_s
             conn.executemany(
@@ -177,30 +212,6 @@ class OutboxStore(OutboxDatabase):
                 [(owner, lease_until, row["seq"]) for row in rows],
             )
         return [replace(row_to_write(row), owner=owner, lease_until=lease_until) for row in rows]
-
-    def claim(
-        self, write_id: str, owner: str, *, lease_s: float, now: float | None = None
-    ) -> OutboxWrite | None:
-        """Claim one write for ``owner`` if it is claimable now (the rules of :meth:`claim_due`).
-
-        ``None`` when it is not: leased by another owner, not due, waiting for
-        its parent or for an earlier write of its subject, or no longer pending.
-        """
-        now = self.clock() if now is None else now
-        only = "AND w.id = ?"
-        with self._transaction() as conn:
-            row = conn.execute(
-                f"{SELECT_WRITES} {queries.CLAIMABLE.format(excluded=only)}",
-                (now, now, write_id, 1),
-            ).fetchone()
-            if row is None:
-                return None
-            lease_until = now + lease_s
-            conn.execute(
-                "UPDATE outbox_writes SET owner = ?, lease_until = ? WHERE seq = ?",
-                (owner, lease_until, row["seq"]),
-            )
-        return replace(row_to_write(row), owner=owner, lease_until=lease_until)
 
     def renew(self, write_id: str, owner: str, *, lease_s: float, now: float | None = None) -> None:
         """Extend ``owner``'s lease on a write; :class:`LeaseLost` if it no longer holds it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from comptoir.resolvers.orders import (
     order_input_hash,
 )
 from comptoir.sources.held import HeldWrites, held_order
-from comptoir.sources.outbox import OutboxDispatcher, OutboxStore, OutboxWrite
+from comptoir.sources.outbox import OutboxDispatcher, OutboxWrite, SqliteOutbox
 
 from tests.resolvers.fakes import FakeSources, scope_on
 
@@ -64,19 +64,19 @@ def test_the_oms_gets_our_prices_in_force_and_the_promotions_applied() -> None:
 
 
 @pytest.fixture
-def held(tmp_path: Path) -> Iterator[HeldWrites]:
+async def held(tmp_path: Path) -> AsyncIterator[HeldWrites]:
     """Held writes on a fresh outbox file (no dispatcher running: nothing is sent)."""
-    store = OutboxStore(tmp_path / "outbox.sqlite")
+    store = await SqliteOutbox.open(tmp_path / "outbox.sqlite")
 
     async def never(write: OutboxWrite) -> object:
         raise AssertionError("nothing is delivered here")
 
     yield HeldWrites(store, OutboxDispatcher(store, never, owner="test"))  # type: ignore[arg-type]
-    store.close()
+    await store.close()
 
 
-def hold(held: HeldWrites, key: str, customer: str) -> OutboxWrite:
-    return held.store.enqueue(
+async def hold(held: HeldWrites, key: str, customer: str) -> OutboxWrite:
+    return await held.store.enqueue(
         write_id=f"PENDING-O-{key}",
         kind="order",
         source="oms",
@@ -87,10 +87,10 @@ def hold(held: HeldWrites, key: str, customer: str) -> OutboxWrite:
     )
 
 
-def test_a_held_order_reads_as_the_oms_would_show_it_with_an_estimated_tax(
+async def test_a_held_order_reads_as_the_oms_would_show_it_with_an_estimated_tax(
     held: HeldWrites,
 ) -> None:
-    doc = held_order(hold(held, "k-1", "CU-1"))
+    doc = held_order(await hold(held, "k-1", "CU-1"))
     assert (doc["id"], doc["customer_id"], doc["status"]) == ("PENDING-O-k-1", "CU-1", "placed")
     totals = doc["totals"]
     assert (totals["subtotal"], totals["discount"], totals["grand_total"]) == (
@@ -104,9 +104,9 @@ def test_a_held_order_reads_as_the_oms_would_show_it_with_an_estimated_tax(
 async def test_with_the_oms_down_the_first_page_holds_the_held_orders_newest_first(
     fake: FakeSources, held: HeldWrites
 ) -> None:
-    hold(held, "k-1", "CU-1")
-    hold(held, "k-2", "CU-1")
-    hold(held, "k-3", "CU-2")
+    await hold(held, "k-1", "CU-1")
+    await hold(held, "k-2", "CU-1")
+    await hold(held, "k-3", "CU-2")
     fake.down.add("oms")
     scope = scope_on(fake.source_set(), shopper="CU-1")
     page = await customer_orders(scope, held, "CU-1", 10, None)

@@ -58,6 +58,8 @@ def test_a_taken_email_and_a_bad_email_are_user_errors(
     assert [e["code"] for e in bad["userErrors"]] == ["INVALID_EMAIL"]
     assert write_sources.proxy.reached("crm") == 0
     assert comptoir.http.get("/readyz").json()["outbox"] == {
+        "backend": "sqlite",
+        "status": "up",
         "pending": 0,
         "oldestPendingAgeS": None,
         "failed": 0,

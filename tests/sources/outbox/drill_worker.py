@@ -1,11 +1,14 @@
 """A comptoir-like process for the outbox drills, run as its own OS process.
 
-    drill_worker.py enqueue DB WRITE_ID KEY CUSTOMER
+    drill_worker.py enqueue DATA_DIR OUTBOX_URL WRITE_ID KEY CUSTOMER
         hold an order, say so, then wait to be killed
-    drill_worker.py claim DB OWNER LEASE_S
+    drill_worker.py claim DATA_DIR OUTBOX_URL OWNER LEASE_S
         claim what is due, say so, then wait to be killed
-    drill_worker.py deliver DB OWNER URL LEASE_S [--wait-go]
+    drill_worker.py deliver DATA_DIR OUTBOX_URL OWNER URL LEASE_S [--wait-go]
         deliver until the outbox is empty, then exit
+
+The outbox is the SQLite file under DATA_DIR when OUTBOX_URL is ``-``, else
+the PostgreSQL at OUTBOX_URL.
 
 ``--wait-go``: say "ready", then start only on a "go" line on stdin, so that
 two workers start together.
@@ -16,18 +19,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from comptoir.sources.outbox import (
     Delivered,
     DeliveryOutcome,
+    Outbox,
     OutboxDispatcher,
-    OutboxStore,
     OutboxWrite,
     Rejected,
     Unavailable,
+    open_outbox,
 )
 
 DRAIN_LIMIT_S = 20.0
@@ -37,9 +40,12 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
-def enqueue(db: Path, write_id: str, key: str, customer: str) -> None:
-    store = OutboxStore(db)
-    write = store.enqueue(
+async def wait_to_be_killed() -> None:
+    await asyncio.sleep(60)
+
+
+async def enqueue(outbox: Outbox, write_id: str, key: str, customer: str) -> None:
+    write = await outbox.enqueue(
         write_id=write_id,
         kind="order",
         source="oms",
@@ -49,18 +55,16 @@ def enqueue(db: Path, write_id: str, key: str, customer: str) -> None:
         subject=customer,
     )
     say(f"enqueued {write.id}")  # the client's answer: the row is committed
-    time.sleep(60)
+    await wait_to_be_killed()
 
 
-def claim(db: Path, owner: str, lease_s: float) -> None:
-    store = OutboxStore(db)
-    claimed = store.claim_due(owner, lease_s=lease_s)
+async def claim(outbox: Outbox, owner: str, lease_s: float) -> None:
+    claimed = await outbox.claim_due(owner, lease_s=lease_s)
     say("claimed " + ",".join(write.id for write in claimed))
-    time.sleep(60)
+    await wait_to_be_killed()
 
 
-async def deliver(db: Path, owner: str, url: str, lease_s: float, wait_go: bool) -> None:
-    store = OutboxStore(db)
+async def deliver(outbox: Outbox, owner: str, url: str, lease_s: float, wait_go: bool) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=5.0) as client:
 
         async def post(write: OutboxWrite) -> DeliveryOutcome:
@@ -78,7 +82,7 @@ async def deliver(db: Path, owner: str, url: str, lease_s: float, wait_go: bool)
             return Unavailable(f"HTTP {response.status_code}")
 
         dispatcher = OutboxDispatcher(
-            store,
+            outbox,
             post,
             owner=owner,
             lease_s=lease_s,
@@ -96,20 +100,27 @@ async def deliver(db: Path, owner: str, url: str, lease_s: float, wait_go: bool)
                 await dispatcher.drain()
         finally:
             await dispatcher.stop()
-            store.close()
+
+
+async def run(argv: list[str]) -> None:
+    mode, data_dir, url, args = argv[0], Path(argv[1]), argv[2], argv[3:]
+    outbox = await open_outbox(None if url == "-" else url, data_dir)
+    try:
+        if mode == "enqueue":
+            await enqueue(outbox, args[0], args[1], args[2])
+        elif mode == "claim":
+            await claim(outbox, args[0], float(args[1]))
+        elif mode == "deliver":
+            await deliver(outbox, args[0], args[1], float(args[2]), "--wait-go" in args)
+        else:
+            raise SystemExit(f"unknown mode {mode!r}")
+    finally:
+        await outbox.close()
 
 
 def main(argv: list[str]) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    mode, db = argv[0], Path(argv[1])
-    if mode == "enqueue":
-        enqueue(db, argv[2], argv[3], argv[4])
-    elif mode == "claim":
-        claim(db, argv[2], float(argv[3]))
-    elif mode == "deliver":
-        asyncio.run(deliver(db, argv[2], argv[3], float(argv[4]), "--wait-go" in argv))
-    else:
-        raise SystemExit(f"unknown mode {mode!r}")
+    asyncio.run(run(argv))
 
 
 if __name__ == "__main__":

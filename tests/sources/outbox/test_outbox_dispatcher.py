@@ -1,4 +1,4 @@
-"""The dispatcher: order, backoff, refusals, dependencies, a loop that survives its deliverer."""
+"""The dispatcher on each backend: order, backoff, refusals, dependencies, a loop that lives on."""
 
 from __future__ import annotations
 
@@ -6,21 +6,20 @@ import asyncio
 import logging
 import random
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from comptoir.sources.outbox import (
     Delivered,
     DeliveryOutcome,
+    Outbox,
     OutboxDispatcher,
-    OutboxStore,
     OutboxWrite,
     Rejected,
     WriteStatus,
 )
 
 from tests.cache.fakes import FakeClock
+from tests.sources.outbox.conftest import OutboxPlace
 from tests.sources.outbox.sources_double import SwitchableSources
 from tests.sources.outbox.writes import hold_customer, hold_order
 
@@ -33,46 +32,41 @@ def sources() -> SwitchableSources:
     return SwitchableSources()
 
 
-@pytest.fixture
-async def live_store(db_path: Path) -> AsyncIterator[OutboxStore]:
-    with OutboxStore(db_path) as opened:
-        yield opened
-
-
-def status_of(store: OutboxStore, write_id: str) -> WriteStatus:
-    write = store.get(write_id)
+async def status_of(outbox: Outbox, write_id: str) -> WriteStatus:
+    write = await outbox.get(write_id)
     assert write is not None
     return write.status
 
 
 async def test_writes_reach_their_source_in_the_order_they_were_held(
-    store: OutboxStore, sources: SwitchableSources
+    outbox: Outbox, sources: SwitchableSources
 ) -> None:
-    held = [hold_order(store, f"k{n}", customer=f"CU-{n % 2}").id for n in range(4)]
-    dispatcher = OutboxDispatcher(store, sources, owner="A")
+    held = [(await hold_order(outbox, f"k{n}", customer=f"CU-{n % 2}")).id for n in range(4)]
+    dispatcher = OutboxDispatcher(outbox, sources, owner="A")
 
     while (await dispatcher.run_once()).claimed:
         pass
 
     assert sources.sent_ids == held
-    assert all(status_of(store, write_id) is WriteStatus.DELIVERED for write_id in held)
-    assert store.resolve_remote_id(held[0]) == f"R-{held[0]}"
+    assert [await status_of(outbox, write_id) for write_id in held] == [WriteStatus.DELIVERED] * 4
+    assert await outbox.resolve_remote_id(held[0]) == f"R-{held[0]}"
 
 
 async def test_an_unavailable_source_holds_back_its_later_writes_and_others_go_on(
-    store: OutboxStore, sources: SwitchableSources, clock: FakeClock
+    outbox: Outbox, sources: SwitchableSources, clock: FakeClock
 ) -> None:
-    orders = [hold_order(store, f"k{n}", customer=f"CU-{n}").id for n in range(3)]
-    customer = hold_customer(store, "c1").id
+    orders = [(await hold_order(outbox, f"k{n}", customer=f"CU-{n}")).id for n in range(3)]
+    customer = (await hold_customer(outbox, "c1")).id
     sources.down.add("oms")
-    dispatcher = OutboxDispatcher(store, sources, owner="A", base_backoff_s=1, jitter=False)
+    dispatcher = OutboxDispatcher(outbox, sources, owner="A", base_backoff_s=1, jitter=False)
 
     report = await dispatcher.run_once()
 
     assert (report.retried, report.released, report.delivered) == (1, 2, 1)
     # Sources run side by side: which one answered first is not part of the contract.
     assert sorted(sources.sent_ids) == sorted([orders[0], customer])
-    assert all(store.get(write_id).owner is None for write_id in orders)  # type: ignore[union-attr]
+    held = [await outbox.get(write_id) for write_id in orders]
+    assert [write.owner for write in held if write is not None] == [None] * 3
     # Until the backoff of its first write ends, the source gets nothing more.
     assert (await dispatcher.run_once()).claimed == 0
 
@@ -84,39 +78,44 @@ async def test_an_unavailable_source_holds_back_its_later_writes_and_others_go_o
 
 
 async def test_backoff_doubles_from_its_base_up_to_its_ceiling(
-    store: OutboxStore, sources: SwitchableSources, clock: FakeClock
+    outbox: Outbox, sources: SwitchableSources, clock: FakeClock
 ) -> None:
-    held = hold_order(store, "k1")
+    held = await hold_order(outbox, "k1")
     sources.down.add("oms")
     dispatcher = OutboxDispatcher(
-        store, sources, owner="A", base_backoff_s=0.5, max_backoff_s=4, jitter=False
+        outbox, sources, owner="A", base_backoff_s=0.5, max_backoff_s=4, jitter=False
     )
 
     waits = []
     for _ in range(6):
         await dispatcher.run_once()
-        write = store.get(held.id)
+        write = await outbox.get(held.id)
         assert write is not None
         waits.append(write.next_attempt_at - clock())
         clock.advance(waits[-1])
 
     assert waits == [0.5, 1, 2, 4, 4, 4]
-    assert store.get(held.id).attempts == 6  # type: ignore[union-attr]
+    assert (await outbox.get(held.id)).attempts == 6  # type: ignore[union-attr]
 
 
 async def test_jittered_backoff_stays_between_zero_and_the_ceiling(
-    store: OutboxStore, sources: SwitchableSources, clock: FakeClock
+    outbox: Outbox, sources: SwitchableSources, clock: FakeClock
 ) -> None:
-    held = hold_order(store, "k1")
+    held = await hold_order(outbox, "k1")
     sources.down.add("oms")
     dispatcher = OutboxDispatcher(
-        store, sources, owner="A", base_backoff_s=0.5, max_backoff_s=4, rand=random.Random(7).random
+        outbox,
+        sources,
+        owner="A",
+        base_backoff_s=0.5,
+        max_backoff_s=4,
+        rand=random.Random(7).random,
     )
 
     waits, ceilings = [], [0.5, 1, 2, 4, 4, 4, 4, 4]
     for _ in ceilings:
         await dispatcher.run_once()
-        write = store.get(held.id)
+        write = await outbox.get(held.id)
         assert write is not None
         waits.append(write.next_attempt_at - clock())
         clock.advance(waits[-1])
@@ -127,51 +126,51 @@ async def test_jittered_backoff_stays_between_zero_and_the_ceiling(
 
 
 async def test_a_refused_write_is_kept_failed_and_not_retried_until_an_operator_says_so(
-    store: OutboxStore, sources: SwitchableSources, clock: FakeClock
+    outbox: Outbox, sources: SwitchableSources, clock: FakeClock
 ) -> None:
-    held = hold_order(store, "k1", customer="CU-unknown").id
+    held = (await hold_order(outbox, "k1", customer="CU-unknown")).id
     sources.refused[held] = Rejected(422, "unknown_customer", {"error": "unknown_customer"})
-    dispatcher = OutboxDispatcher(store, sources, owner="A")
+    dispatcher = OutboxDispatcher(outbox, sources, owner="A")
 
     assert (await dispatcher.run_once()).rejected == 1
     clock.advance(3600)
     assert (await dispatcher.run_once()).claimed == 0
 
-    failed = store.list_writes(status=WriteStatus.FAILED)
+    failed = await outbox.list_writes(status=WriteStatus.FAILED)
     assert [write.id for write in failed] == [held]
     assert failed[0].last_error == "422 unknown_customer"
     assert failed[0].result == {"error": "unknown_customer"}
     assert sources.sent_ids == [held]
 
     del sources.refused[held]
-    store.retry([held])
+    await outbox.retry([held])
     assert (await dispatcher.run_once()).delivered == 1
     assert sources.sent_ids == [held, held]
 
 
 async def test_an_order_of_a_pending_customer_is_sent_with_the_customers_new_id(
-    store: OutboxStore, sources: SwitchableSources
+    outbox: Outbox, sources: SwitchableSources
 ) -> None:
-    customer = hold_customer(store, "new").id
-    order = hold_order(store, "o1", customer=customer, depends_on=customer).id
-    dispatcher = OutboxDispatcher(store, sources, owner="A")
+    customer = (await hold_customer(outbox, "new")).id
+    order = (await hold_order(outbox, "o1", customer=customer, depends_on=customer)).id
+    dispatcher = OutboxDispatcher(outbox, sources, owner="A")
 
     first = await dispatcher.run_once()
     second = await dispatcher.run_once()
 
     assert (first.delivered, second.delivered) == (1, 1)
     assert sources.sent == [
-        (customer, store.get(customer).body),  # type: ignore[union-attr]
+        (customer, (await outbox.get(customer)).body),  # type: ignore[union-attr]
         (order, {"customer_id": f"R-{customer}", "lines": [{"sku": "V-1", "quantity": 1}]}),
     ]
 
 
 async def test_waking_a_source_that_is_back_ends_its_backoff(
-    store: OutboxStore, sources: SwitchableSources
+    outbox: Outbox, sources: SwitchableSources
 ) -> None:
-    held = hold_order(store, "k1").id
+    held = (await hold_order(outbox, "k1")).id
     sources.down.add("oms")
-    dispatcher = OutboxDispatcher(store, sources, owner="A", base_backoff_s=60, jitter=False)
+    dispatcher = OutboxDispatcher(outbox, sources, owner="A", base_backoff_s=60, jitter=False)
     await dispatcher.run_once()
     sources.down.clear()
     assert (await dispatcher.run_once()).claimed == 0
@@ -179,35 +178,35 @@ async def test_waking_a_source_that_is_back_ends_its_backoff(
     dispatcher.wake("oms")
 
     assert (await dispatcher.run_once()).delivered == 1
-    assert status_of(store, held) is WriteStatus.DELIVERED
+    assert await status_of(outbox, held) is WriteStatus.DELIVERED
 
 
 async def test_a_delivery_past_its_time_budget_is_abandoned_as_unavailable(
-    store: OutboxStore,
+    outbox: Outbox,
 ) -> None:
-    held = hold_order(store, "k1").id
+    held = (await hold_order(outbox, "k1")).id
 
     async def hangs(write: OutboxWrite) -> DeliveryOutcome:
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
 
-    dispatcher = OutboxDispatcher(store, hangs, owner="A", lease_s=1, deliver_timeout_s=0.05)
+    dispatcher = OutboxDispatcher(outbox, hangs, owner="A", lease_s=1, deliver_timeout_s=0.05)
 
     assert (await dispatcher.run_once()).retried == 1
-    write = store.get(held)
+    write = await outbox.get(held)
     assert write is not None and write.status is WriteStatus.PENDING
     assert write.last_error is not None and write.last_error.startswith("TimeoutError")
 
 
-def test_the_delivery_budget_must_fit_in_the_lease(store: OutboxStore) -> None:
+def test_the_delivery_budget_must_fit_in_the_lease(outbox: Outbox) -> None:
     with pytest.raises(ValueError):
-        OutboxDispatcher(store, SwitchableSources(), owner="A", lease_s=1, deliver_timeout_s=1)
+        OutboxDispatcher(outbox, SwitchableSources(), owner="A", lease_s=1, deliver_timeout_s=1)
 
 
 async def test_an_exception_from_deliver_is_logged_and_retried_and_the_loop_lives_on(
-    live_store: OutboxStore, caplog: pytest.LogCaptureFixture
+    live_outbox: Outbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    held = hold_order(live_store, "k1").id
+    held = (await hold_order(live_outbox, "k1")).id
     calls = 0
 
     async def flaky(write: OutboxWrite) -> DeliveryOutcome:
@@ -217,7 +216,7 @@ async def test_an_exception_from_deliver_is_logged_and_retried_and_the_loop_live
             raise ConnectionResetError("peer went away")
         return Delivered({"id": "O-1"}, "O-1")
 
-    dispatcher = OutboxDispatcher(live_store, flaky, owner="A", base_backoff_s=0.01, poll_s=0.05)
+    dispatcher = OutboxDispatcher(live_outbox, flaky, owner="A", base_backoff_s=0.01, poll_s=0.05)
     dispatcher.start()
     try:
         async with asyncio.timeout(PATIENCE_S):
@@ -225,7 +224,7 @@ async def test_an_exception_from_deliver_is_logged_and_retried_and_the_loop_live
     finally:
         await dispatcher.stop()
 
-    write = live_store.get(held)
+    write = await live_outbox.get(held)
     assert write is not None and write.status is WriteStatus.DELIVERED
     assert (calls, write.attempts, write.last_error) == (
         2,
@@ -238,11 +237,11 @@ async def test_an_exception_from_deliver_is_logged_and_retried_and_the_loop_live
 
 
 async def test_drain_returns_once_every_write_is_delivered(
-    live_store: OutboxStore, sources: SwitchableSources
+    live_outbox: Outbox, sources: SwitchableSources
 ) -> None:
-    dispatcher = OutboxDispatcher(live_store, sources, owner="A", poll_s=0.05)
+    dispatcher = OutboxDispatcher(live_outbox, sources, owner="A", poll_s=0.05)
     dispatcher.start()
-    held = [hold_order(live_store, f"k{n}", customer=f"CU-{n % 3}").id for n in range(12)]
+    held = [(await hold_order(live_outbox, f"k{n}", customer=f"CU-{n % 3}")).id for n in range(12)]
     dispatcher.wake()
     try:
         async with asyncio.timeout(PATIENCE_S):
@@ -251,13 +250,13 @@ async def test_drain_returns_once_every_write_is_delivered(
         await dispatcher.stop()
 
     assert sorted(sources.sent_ids) == sorted(held)
-    assert live_store.stats().depth == 0
+    assert (await live_outbox.stats()).depth == 0
 
 
 async def test_stop_finishes_the_delivery_under_way_and_gives_back_the_other_claims(
-    live_store: OutboxStore,
+    live_outbox: Outbox,
 ) -> None:
-    held = [hold_order(live_store, f"k{n}", customer=f"CU-{n}").id for n in range(3)]
+    held = [(await hold_order(live_outbox, f"k{n}", customer=f"CU-{n}")).id for n in range(3)]
     started, finish = asyncio.Event(), asyncio.Event()
 
     async def slow(write: OutboxWrite) -> DeliveryOutcome:
@@ -265,7 +264,7 @@ async def test_stop_finishes_the_delivery_under_way_and_gives_back_the_other_cla
         await finish.wait()
         return Delivered({"id": "O-1"}, "O-1")
 
-    dispatcher = OutboxDispatcher(live_store, slow, owner="A")
+    dispatcher = OutboxDispatcher(live_outbox, slow, owner="A")
     dispatcher.start()
     async with asyncio.timeout(PATIENCE_S):
         await started.wait()
@@ -274,16 +273,16 @@ async def test_stop_finishes_the_delivery_under_way_and_gives_back_the_other_cla
         finish.set()
         await stopping
 
-    assert status_of(live_store, held[0]) is WriteStatus.DELIVERED
-    rest = [live_store.get(write_id) for write_id in held[1:]]
+    assert await status_of(live_outbox, held[0]) is WriteStatus.DELIVERED
+    rest = [await live_outbox.get(write_id) for write_id in held[1:]]
     assert all(w is not None and w.owner is None and w.attempts == 0 for w in rest)
 
 
-async def test_two_dispatchers_on_one_file_never_deliver_the_same_write_at_once(
-    db_path: Path,
+async def test_two_dispatchers_on_one_outbox_never_deliver_the_same_write_at_once(
+    place: OutboxPlace,
 ) -> None:
-    first_store, second_store = OutboxStore(db_path), OutboxStore(db_path)
-    held = [hold_order(first_store, f"k{n}", customer=f"CU-{n % 5}") for n in range(30)]
+    first, second = await place.open(), await place.open()
+    held = [await hold_order(first, f"k{n}", customer=f"CU-{n % 5}") for n in range(30)]
     seq_of = {write.id: write.seq for write in held}
     in_flight: set[str] = set()
     overlaps, sent = 0, Counter[str]()
@@ -300,8 +299,8 @@ async def test_two_dispatchers_on_one_file_never_deliver_the_same_write_at_once(
         return Delivered({"id": f"R-{write.id}"}, f"R-{write.id}")
 
     dispatchers = [
-        OutboxDispatcher(store, deliver, owner=owner, batch_size=3, poll_s=0.01)
-        for store, owner in ((first_store, "A"), (second_store, "B"))
+        OutboxDispatcher(handle, deliver, owner=owner, batch_size=3, poll_s=0.01)
+        for handle, owner in ((first, "A"), (second, "B"))
     ]
     for dispatcher in dispatchers:
         dispatcher.start()
@@ -311,9 +310,23 @@ async def test_two_dispatchers_on_one_file_never_deliver_the_same_write_at_once(
     finally:
         for dispatcher in dispatchers:
             await dispatcher.stop()
-        first_store.close()
-        second_store.close()
+        await first.close()
+        await second.close()
 
     assert overlaps == 0
     assert sent == Counter(seq_of.keys())
     assert all(seqs == sorted(seqs) for seqs in order_by_subject.values())
+
+
+async def test_a_round_leaves_a_fresh_write_to_the_request_that_delivers_it_at_once(
+    outbox: Outbox, sources: SwitchableSources
+) -> None:
+    dispatcher = OutboxDispatcher(outbox, sources, owner="A", fresh_s=2.0)
+    held = await hold_order(outbox, "k1")
+
+    assert (await dispatcher.run_once()).claimed == 0
+    write, outcome = await dispatcher.deliver_now(held.id)
+
+    assert isinstance(outcome, Delivered)
+    assert write is not None and write.status is WriteStatus.DELIVERED
+    assert sources.sent_ids == [held.id]

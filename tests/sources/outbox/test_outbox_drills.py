@@ -1,4 +1,4 @@
-"""Drills with real OS processes on one SQLite file and a real HTTP source.
+"""Drills with real OS processes sharing one outbox (each backend) and a real HTTP source.
 
 Two processes deliver the same outbox together; processes are killed with
 SIGKILL after answering, after claiming, and after the source applied a
@@ -9,6 +9,7 @@ Idempotency-Key is harmless by contract; a second application is not).
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
@@ -16,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from comptoir.sources.outbox import OutboxStore, WriteStatus
+from comptoir.sources.outbox import OutboxWrite, WriteStatus
 
+from tests.sources.outbox.conftest import OutboxPlace
 from tests.sources.outbox.idempotent_source import IdempotentSource
 from tests.sources.outbox.writes import hold_customer, hold_order
 
@@ -38,10 +40,10 @@ def source() -> Iterator[IdempotentSource]:
     server.stop()
 
 
-def spawn(*args: str) -> subprocess.Popen[str]:
+def spawn(mode: str, place: OutboxPlace, *args: str) -> subprocess.Popen[str]:
     # This interpreter running the worker file next to this one: no outside input.
     return subprocess.Popen(  # noqa: S603
-        [sys.executable, str(WORKER), *args],
+        [sys.executable, str(WORKER), mode, *place.argv(), *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -60,27 +62,28 @@ def kill(worker: subprocess.Popen[str]) -> None:
     assert worker.wait(EXIT_PATIENCE_S) == -signal.SIGKILL
 
 
-def deliver_all(db: Path, url: str, owner: str = "after-crash") -> None:
-    worker = spawn("deliver", str(db), owner, url, str(SHORT_LEASE_S))
+def deliver_all(place: OutboxPlace, url: str, owner: str = "after-crash") -> None:
+    worker = spawn("deliver", place, owner, url, str(SHORT_LEASE_S))
     assert worker.wait(EXIT_PATIENCE_S) == 0
 
 
-def test_two_processes_deliver_every_write_once(db_path: Path, source: IdempotentSource) -> None:
-    workers = [
-        spawn("deliver", str(db_path), f"P{n}", source.url, "10", "--wait-go") for n in (1, 2)
-    ]
+async def test_two_processes_deliver_every_write_once(
+    place: OutboxPlace, source: IdempotentSource
+) -> None:
+    workers = [spawn("deliver", place, f"P{n}", source.url, "10", "--wait-go") for n in (1, 2)]
     for worker in workers:
         expect_line(worker, "ready")
-    with OutboxStore(db_path) as store:
+    outbox = await place.open()
+    try:
         keys = []
         for n in range(8):
-            customer = hold_customer(store, f"c{n}")
+            customer = await hold_customer(outbox, f"c{n}")
             keys.append(("/customers", f"c{n}"))
             for m in range(2):
-                hold_order(store, f"c{n}-o{m}", customer=customer.id, depends_on=customer.id)
+                await hold_order(outbox, f"c{n}-o{m}", customer=customer.id, depends_on=customer.id)
                 keys.append(("/orders", f"c{n}-o{m}"))
         for n in range(8):
-            hold_order(store, f"x{n}", customer=f"CU-EXISTING-{n % 2 + 1}")
+            await hold_order(outbox, f"x{n}", customer=f"CU-EXISTING-{n % 2 + 1}")
             keys.append(("/orders", f"x{n}"))
 
         for worker in workers:
@@ -88,9 +91,11 @@ def test_two_processes_deliver_every_write_once(db_path: Path, source: Idempoten
             worker.stdin.write("go\n")
             worker.stdin.flush()
         for worker in workers:
-            assert worker.wait(EXIT_PATIENCE_S) == 0
+            assert await asyncio.to_thread(worker.wait, EXIT_PATIENCE_S) == 0
 
-        writes = store.list_writes(limit=-1)
+        writes = await outbox.list_writes(limit=-1)
+    finally:
+        await outbox.close()
 
     assert source.applied == {key: 1 for key in keys}
     assert source.posts == source.applied
@@ -102,58 +107,66 @@ def test_two_processes_deliver_every_write_once(db_path: Path, source: Idempoten
             assert write.result["customer_id"] == remote_customer[write.depends_on]
 
 
-def test_a_write_answered_then_killed_is_delivered_once_by_the_next_process(
-    db_path: Path, source: IdempotentSource
+async def read(place: OutboxPlace, write_id: str) -> OutboxWrite | None:
+    outbox = await place.open()
+    try:
+        return await outbox.get(write_id)
+    finally:
+        await outbox.close()
+
+
+async def test_a_write_answered_then_killed_is_delivered_once_by_the_next_process(
+    place: OutboxPlace, source: IdempotentSource
 ) -> None:
-    worker = spawn("enqueue", str(db_path), "PENDING-O-1", "k1", "CU-EXISTING-1")
+    worker = spawn("enqueue", place, "PENDING-O-1", "k1", "CU-EXISTING-1")
     expect_line(worker, "enqueued PENDING-O-1")
     kill(worker)
 
-    deliver_all(db_path, source.url)
+    deliver_all(place, source.url)
 
     assert source.posts == {("/orders", "k1"): 1}
     assert source.applied == {("/orders", "k1"): 1}
-    with OutboxStore(db_path) as store:
-        assert store.resolve_remote_id("PENDING-O-1") is not None
+    delivered = await read(place, "PENDING-O-1")
+    assert delivered is not None and delivered.remote_id is not None
 
 
-def test_a_write_claimed_by_a_killed_process_is_delivered_once_after_its_lease(
-    db_path: Path, source: IdempotentSource
+async def test_a_write_claimed_by_a_killed_process_is_delivered_once_after_its_lease(
+    place: OutboxPlace, source: IdempotentSource
 ) -> None:
-    with OutboxStore(db_path) as store:
-        held = hold_order(store, "k1", customer="CU-EXISTING-1")
-    worker = spawn("claim", str(db_path), "doomed", str(SHORT_LEASE_S))
+    outbox = await place.open()
+    held = await hold_order(outbox, "k1", customer="CU-EXISTING-1")
+    await outbox.close()
+    worker = spawn("claim", place, "doomed", str(SHORT_LEASE_S))
     expect_line(worker, f"claimed {held.id}")
     kill(worker)
-    with OutboxStore(db_path) as store:
-        claimed = store.get(held.id)
-        assert claimed is not None and claimed.owner == "doomed"
+    claimed = await read(place, held.id)
+    assert claimed is not None and claimed.owner == "doomed"
 
-    deliver_all(db_path, source.url)
+    deliver_all(place, source.url)
 
     assert source.posts == {("/orders", "k1"): 1}
     assert source.applied == {("/orders", "k1"): 1}
 
 
-def test_a_process_killed_after_the_source_applied_its_write_makes_no_second_order(
-    db_path: Path, source: IdempotentSource
+async def test_a_process_killed_after_the_source_applied_its_write_makes_no_second_order(
+    place: OutboxPlace, source: IdempotentSource
 ) -> None:
-    with OutboxStore(db_path) as store:
-        held = hold_order(store, "k1", customer="CU-EXISTING-1")
+    outbox = await place.open()
+    held = await hold_order(outbox, "k1", customer="CU-EXISTING-1")
+    await outbox.close()
     source.hold_key = "k1"
     # A longer lease than the others, so that the doomed process is still
     # waiting for the held answer (half the lease) when it is killed.
-    worker = spawn("deliver", str(db_path), "doomed", source.url, "2")
+    worker = spawn("deliver", place, "doomed", source.url, "2")
     assert source.held.wait(EXIT_PATIENCE_S)
     kill(worker)
     source.release.set()
     source.hold_key = None
 
-    deliver_all(db_path, source.url)
+    deliver_all(place, source.url)
 
     assert source.posts == {("/orders", "k1"): 2}
     assert source.applied == {("/orders", "k1"): 1}
-    with OutboxStore(db_path) as store:
-        delivered = store.get(held.id)
+    delivered = await read(place, held.id)
     assert delivered is not None and delivered.status is WriteStatus.DELIVERED
     assert delivered.remote_id == "O-00001"

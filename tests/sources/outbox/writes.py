@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from comptoir.sources.outbox import OutboxStore, OutboxWrite
+from comptoir.sources.outbox import Outbox, OutboxWrite
 
 
-def hold_order(
-    store: OutboxStore,
+async def hold_order(
+    outbox: Outbox,
     key: str,
     *,
     customer: str = "CU-1",
@@ -14,7 +14,7 @@ def hold_order(
     write_id: str | None = None,
 ) -> OutboxWrite:
     """An order of ``customer`` held for the OMS; its subject is the customer."""
-    return store.enqueue(
+    return await outbox.enqueue(
         write_id=write_id or f"PENDING-O-{key}",
         kind="order",
         source="oms",
@@ -26,10 +26,10 @@ def hold_order(
     )
 
 
-def hold_customer(store: OutboxStore, key: str, *, email: str | None = None) -> OutboxWrite:
+async def hold_customer(outbox: Outbox, key: str, *, email: str | None = None) -> OutboxWrite:
     """A new account held for the CRM; its provisional id is the subject of its orders."""
     email = email or f"{key}@example.com"
-    return store.enqueue(
+    return await outbox.enqueue(
         write_id=f"PENDING-CU-{key}",
         kind="customer",
         source="crm",
