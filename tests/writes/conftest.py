@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ import pytest
 
 from comptoir.settings import Settings
 from tests.conftest import Comptoir, WriteSources
+from tests.support.processes import ComptoirProcess
 
 PLACE_ORDER = """
 mutation Place($input: PlaceOrderInput!, $key: String!) {
@@ -61,6 +62,15 @@ HOME = {
     "mode": "HOME",
     "address": {"line1": "1 rue de Rivoli", "city": "Paris", "postalCode": "75001"},
 }
+
+
+@pytest.fixture
+def oms_process(write_sources: WriteSources) -> Iterator[ComptoirProcess]:
+    """The reference OMS alone (`comptoir source oms`) on the private data, in its own process."""
+    env = {"COMPTOIR_DATA_DIR": str(write_sources.data.parent), "COMPTOIR_DEMO_SCALE": "small"}
+    running = ComptoirProcess(env, ("-m", "comptoir.cli", "source", "oms"), probe="/").start()
+    yield running
+    running.kill()
 
 
 @pytest.fixture

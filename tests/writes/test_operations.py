@@ -22,15 +22,6 @@ SHOPPER = cases.CUSTOMER_NO_ORDERS
 
 
 @pytest.fixture
-def oms_process(write_sources: WriteSources) -> Iterator[ComptoirProcess]:
-    """The reference OMS alone (`comptoir source oms`) on the private data, in its own process."""
-    env = {"COMPTOIR_DATA_DIR": str(write_sources.data.parent), "COMPTOIR_DEMO_SCALE": "small"}
-    running = ComptoirProcess(env, ("-m", "comptoir.cli", "source", "oms"), probe="/").start()
-    yield running
-    running.kill()
-
-
-@pytest.fixture
 def processes(
     write_sources: WriteSources, oms_process: ComptoirProcess, tmp_path: Path
 ) -> Iterator[Callable[[], ComptoirProcess]]:
