@@ -55,6 +55,11 @@ REVALIDATIONS = Counter(
     ["source", "collection"],
     registry=REGISTRY,
 )
+GC_FROZEN = Gauge(
+    "comptoir_gc_frozen_objects",
+    "Objects kept out of garbage collection (start-up and cached values that survived).",
+    multiprocess_mode="liveall",
+)
 BREAKER_STATE = Gauge(
     "comptoir_breaker_state",
     "Circuit breaker state per source: 0 closed, 1 half-open, 2 open.",

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     cache_swr_collections: str = Field(
         "", description="Comma-separated source.collection names answered stale-while-revalidate."
     )
+    gc_freeze_interval_s: float = Field(
+        10.0,
+        description="How often what survived a full collection is kept out of later ones"
+        " (comptoir/heap.py); 0 keeps CPython's default collections.",
+    )
     channels: Path | None = None
     jwt_secret: str | None = None
     jwt_audience: str | None = None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Mapping
 
@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 from comptoir.auth import ShopperTokens
 from comptoir.breaker import CircuitBreaker
 from comptoir.channels import load_channels
+from comptoir.heap import freeze_survivors, keep_survivors_frozen
 from comptoir.settings import DEMO_JWT_SECRET, Settings
 
 log = logging.getLogger("comptoir")
@@ -190,11 +191,12 @@ def create_app(
             )
             app.state.comptoir = state
             app.state.graphql = _endpoint(state, cache)
-            # What start-up built lives as long as the process: kept out of every
-            # later garbage collection, so that a full one scans requests' leftovers
-            # and cached entries only, not the schema and the code.
-            gc.collect()
-            gc.freeze()
+            # What start-up built lives as long as the process, and what the cache keeps
+            # holds no cycles: kept out of later garbage collections (comptoir/heap.py).
+            freeze_survivors()
+            if settings.gc_freeze_interval_s > 0:
+                freezer = asyncio.create_task(keep_survivors_frozen(settings.gc_freeze_interval_s))
+                stack.callback(freezer.cancel)
             yield
 
     routes = [
