@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ class ChannelConfig:
     locale: str
     assortment: str
     staff: bool = False
+    allowed_origins: tuple[str, ...] = ()
+    """Browser origins (``https://shop.example.com``) allowed to call comptoir as this channel
+    (CORS); ``("*",)`` allows any origin; empty, none (the default)."""
+    allow_credentials: bool = False
+    """Whether those origins may send credentials (cookies, TLS client certificates)."""
 
 
 class ChannelRegistry:
@@ -50,6 +56,28 @@ class ChannelRegistry:
         return found
 
 
+# An origin as browsers send it: scheme, host and an optional port; no path, no trailing slash.
+_ORIGIN = re.compile(r"https?://[a-z0-9.\-\[\]:]+")
+
+
+def _origins_of(code: str, table: Mapping[str, Any]) -> tuple[str, ...]:
+    origins = table.get("allowed_origins", [])
+    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+        raise ChannelsFileError(f"channel {code!r}: allowed_origins must be a list of strings")
+    found: list[str] = []
+    for origin in origins:
+        normal = origin.strip().lower()
+        if normal != "*" and not _ORIGIN.fullmatch(normal):
+            raise ChannelsFileError(
+                f"channel {code!r}: allowed_origins has {origin!r}; write an origin as a browser"
+                ' sends it, scheme, host and port only (https://shop.example.com), or "*"'
+            )
+        found.append(normal)
+    if "*" in found and len(found) > 1:
+        raise ChannelsFileError(f'channel {code!r}: allowed_origins "*" stands alone')
+    return tuple(found)
+
+
 def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
     missing = [f for f in ("key", "price_list", "currency", "locale") if not table.get(f)]
     if missing:
@@ -57,6 +85,17 @@ def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
     staff = table.get("staff", False)
     if not isinstance(staff, bool):
         raise ChannelsFileError(f"channel {code!r}: staff must be true or false")
+    origins = _origins_of(code, table)
+    credentials = table.get("allow_credentials", False)
+    if not isinstance(credentials, bool):
+        raise ChannelsFileError(f"channel {code!r}: allow_credentials must be true or false")
+    if credentials and not origins:
+        raise ChannelsFileError(f"channel {code!r}: allow_credentials needs allowed_origins")
+    if credentials and origins == ("*",):
+        raise ChannelsFileError(
+            f'channel {code!r}: allow_credentials needs named origins, not "*" (browsers refuse'
+            " credentials to any origin)"
+        )
     return ChannelConfig(
         code=code,
         key=str(table["key"]),
@@ -65,6 +104,8 @@ def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
         locale=str(table["locale"]),
         assortment=str(table.get("assortment", code)),
         staff=staff,
+        allowed_origins=origins,
+        allow_credentials=credentials,
     )
 
 

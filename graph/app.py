@@ -12,22 +12,24 @@ from comptoir.cache.backend import CacheBackend
 from comptoir.cache.factory import Tiers, build_cache
 from comptoir.cache.policy import FreshnessPolicy
 from comptoir.graph.answers import PRIVATE_ROOTS, AnswerCache
+from comptoir.graph.cors import CorsGate, CorsPolicy
 from comptoir.graph.documents import DocumentCache
-from comptoir.graph.endpoint import GraphQLEndpoint
-from comptoir.graph.graphiql import ASSETS_PATH, graphiql_asset, to_graphiql
+from comptoir.graph.endpoint import GraphQLEndpoint, Ide
+from comptoir.graph.graphiql import ASSETS_PATH, graphiql_asset, graphiql_page, to_graphiql
 from comptoir.graph.hooks import receive_hook
 from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema, limit_rules, schema_version
 from comptoir.graph.state import AppState
-from comptoir.graph.view import GraphQLView
 from comptoir.sources.held import OutboxPlace, open_held_writes
 from comptoir.sources.http import SourceClient
 from comptoir.sources.registry import SOURCES, SourceSet
 from httpx_aiohttp import AiohttpTransport
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from comptoir import tracing
 from comptoir.auth import ShopperTokens
 from comptoir.breaker import CircuitBreaker
 from comptoir.channels import load_channels
@@ -91,6 +93,18 @@ async def _source_urls(settings: Settings) -> AsyncIterator[Mapping[str, str]]:
         yield {name: configured[name] or embedded[name] for name in configured}
 
 
+def _graphiql(state: AppState) -> Ide:
+    """GraphiQL for a browser's ``GET /graphql``: its Headers tab holds the demo web channel's
+    key with the demo channels, an empty key to fill in with a channels file."""
+    channels = state.channels.channels
+    demo_key = channels[0].key if state.settings.channels is None and channels else None
+
+    async def ide(scope: Scope, receive: Receive, send: Send) -> None:
+        await graphiql_page(demo_key)(scope, receive, send)
+
+    return ide
+
+
 def _endpoint(state: AppState, cache: CacheBackend) -> GraphQLEndpoint:
     """``/graphql``: the schema, its document cache, the response cache, GraphiQL."""
     settings = state.settings
@@ -103,7 +117,6 @@ def _endpoint(state: AppState, cache: CacheBackend) -> GraphQLEndpoint:
             schema_version=schema_version(schema),
             max_fresh_s=settings.response_cache_max_age_s,
         )
-    view = GraphQLView(state, schema=schema, graphql_ide="graphiql")
     return GraphQLEndpoint(
         state,
         schema._schema,
@@ -115,7 +128,7 @@ def _endpoint(state: AppState, cache: CacheBackend) -> GraphQLEndpoint:
         ),
         answers,
         execution_context_class=schema.execution_context_class,
-        ide=view.ide,
+        ide=_graphiql(state),
     )
 
 
@@ -127,13 +140,18 @@ class _GraphQLEndpoint:
 
 
 def create_app(
-    settings: Settings | None = None, *, upstream: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None,
+    *,
+    upstream: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     """A comptoir app; everything long-lived is built in its lifespan.
 
     ``upstream`` is the transport of every source's HTTP client (by default
     httpx's own, with the connection limits of ``settings``): a test can
-    watch or hold what comptoir asks of its sources.
+    watch or hold what comptoir asks of its sources. ``tracer_provider``
+    turns traces on with that provider while the app runs; by default the
+    ``OTEL_*`` variables decide (``comptoir.tracing``).
     """
     settings = settings or Settings()
     channels = load_channels(settings.channels)
@@ -148,6 +166,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with _source_urls(settings) as urls, contextlib.AsyncExitStack() as stack:
+            stack.enter_context(tracing.installed(tracer_provider))
             clients = {}
             for name in SOURCES.names():
                 http = await stack.enter_async_context(
@@ -190,7 +209,7 @@ def create_app(
                 writes=held,
             )
             app.state.comptoir = state
-            app.state.graphql = _endpoint(state, cache)
+            app.state.graphql = CorsGate(_endpoint(state, cache), CorsPolicy.of(channels))
             # What start-up built lives as long as the process, and what the cache keeps
             # holds no cycles: kept out of later garbage collections (comptoir/heap.py).
             freeze_survivors()
@@ -201,7 +220,7 @@ def create_app(
 
     routes = [
         Route("/", to_graphiql, methods=["GET"]),
-        Route("/graphql", _GraphQLEndpoint(), methods=["GET", "POST"]),
+        Route("/graphql", _GraphQLEndpoint(), methods=["GET", "POST", "OPTIONS"]),
         Route(ASSETS_PATH + "/{name}", graphiql_asset, methods=["GET"]),
         Route("/hooks/{source}", receive_hook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl
 
 import orjson
@@ -38,9 +38,13 @@ from graphql.execution.executor import Executor
 from starlette.types import Receive, Scope, Send
 from strawberry.execution import optimized_is_awaitable
 
+from comptoir import tracing
 from comptoir.auth import InvalidShopperToken
 from comptoir.channels import ChannelConfig
 from comptoir.metrics import ANSWERS, GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 JSON: Final = (b"content-type", b"application/json")
 PRIVATE: Final = (b"cache-control", b"private, no-store")
@@ -152,6 +156,14 @@ class GraphQLEndpoint:
         if scope["method"] == "GET" and self._wants_ide(scope, headers):
             await self.ide(scope, receive, send)
             return
+        tracer = tracing.TRACER
+        if tracer is not None:
+            await tracing.operation(tracer, self._serve, scope, receive, send)
+            return
+        await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _headers(scope)
         started = time.perf_counter()
         try:
             channel, shopper_id = self._identify(headers)
@@ -244,6 +256,8 @@ class GraphQLEndpoint:
         if isinstance(operation, GraphQLError):
             await self._send_errors(send, [operation], channel)
             return
+        if tracing.TRACER is not None:
+            tracing.name_operation(operation.kind.value, operation.name, channel.code)
         if operation.kind is not OperationType.QUERY and scope["method"] == "GET":
             _OUTCOME["rejected"].inc()
             await _send(
@@ -273,7 +287,10 @@ class GraphQLEndpoint:
         answers = self.answers
         assert answers is not None
         key = answers.key(prepared.text_hash, operation.name, request.variables, channel)
-        stored = answers.peek(key) or await answers.find(key)
+        if tracing.TRACER is None:
+            stored = answers.peek(key) or await answers.find(key)
+        else:
+            stored = await self._find_traced(tracing.TRACER, answers, key)
         if stored is not None and stored.freshness is Freshness.FRESH:
             _OUTCOME["ok"].inc()
             await self._send_stored(send, headers, stored, HIT)
@@ -293,6 +310,19 @@ class GraphQLEndpoint:
             return
         _ANSWER["not_stored"].inc()
         await _send(send, 200, executed.body, [JSON, NO_STORE, VARY, MISS])
+
+    @staticmethod
+    async def _find_traced(tracer: Tracer, answers: AnswerCache, key: str) -> StoredAnswer | None:
+        """The stored answer of ``key``, read inside a cache read span (and noted on the operation)."""
+        span = tracing.start_cache_read(tracer, "cache read answers", {"comptoir.cache.keys": 1})
+        try:
+            stored = answers.peek(key) or await answers.find(key)
+            result = "miss" if stored is None else stored.freshness.value
+            span.set_attribute("comptoir.cache.result", result)
+        finally:
+            span.end()
+        tracing.note("comptoir.response_cache", "hit" if result == "fresh" else result)
+        return stored
 
     async def _send_stored(
         self,
@@ -395,6 +425,8 @@ class GraphQLEndpoint:
             if "source" in e.get("extensions", {})
         }
         failed.update(d["source"] for d in report.entries() if d["mode"] == "unavailable")
+        if tracing.TRACER is not None:
+            tracing.note_outcome(len(errors), report.entries())
         return Executed(
             body=orjson.dumps(answer),
             errors=bool(errors),

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
 from comptoir.cache.backend import CacheBackend
@@ -27,6 +27,10 @@ from comptoir.cache.policy import Freshness, FreshnessPolicy
 from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.errors import SourceError, SourceUnavailable
 
+from comptoir import tracing
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS
 
 log = logging.getLogger("comptoir.sources")
@@ -83,7 +87,48 @@ class CachedCollection:
     async def load_many(self, ids: Sequence[str], report: DegradedReport) -> list[Any]:
         """The value of each id (``None`` when unknown), or the :class:`SourceError` that kept it."""
         keys = [self.key(i) for i in ids]
+        tracer = tracing.TRACER
+        if tracer is not None:
+            return await self._load_traced(tracer, ids, keys, report)
         entries = await self._cache.get_many(keys)
+        return await self._settle_entries(ids, keys, entries, report)
+
+    async def _load_traced(
+        self, tracer: Tracer, ids: Sequence[str], keys: list[str], report: DegradedReport
+    ) -> list[Any]:
+        """:meth:`load_many` with a span over the cache read; what it misses is fetched after."""
+        span = tracing.start_cache_read(
+            tracer,
+            f"cache read {self.spec.source}.{self.spec.name}",
+            {
+                "comptoir.source": self.spec.source,
+                "comptoir.collection": self.spec.name,
+                "comptoir.cache.keys": len(keys),
+            },
+        )
+        try:
+            entries = await self._cache.get_many(keys)
+            now = self._clock()
+            states = [
+                Freshness.GONE if entry is None else self._policy.state(entry, now)
+                for entry in entries
+            ]
+            span.set_attribute("comptoir.cache.hits", states.count(Freshness.FRESH))
+            span.set_attribute("comptoir.cache.stale", states.count(Freshness.STALE))
+            span.set_attribute("comptoir.cache.misses", states.count(Freshness.GONE))
+        finally:
+            span.end()
+        outcome = "miss" if Freshness.GONE in states else "stale"
+        with tracing.cache_outcome(outcome):
+            return await self._settle_entries(ids, keys, entries, report)
+
+    async def _settle_entries(
+        self,
+        ids: Sequence[str],
+        keys: list[str],
+        entries: Sequence[CacheEntry | None],
+        report: DegradedReport,
+    ) -> list[Any]:
         now = self._clock()
         results: list[Any] = [None] * len(ids)
         wanted: dict[str, CacheEntry | None] = {}
@@ -197,6 +242,8 @@ class CachedCollection:
         task.add_done_callback(self._background.discard)
 
     async def _revalidate_now(self, ids: list[str]) -> None:
+        if tracing.TRACER is not None:
+            tracing.CACHE_OUTCOME.set("revalidate")  # this task's own context
         try:
             # One process refreshes a batch; the lock is named after its first id.
             lock = f"{self.key(ids[0])}:revalidate"

@@ -25,6 +25,7 @@ from comptoir.sources.errors import (
 )
 from comptoir.sources.retry import RetryBudget, backoff_delay
 
+from comptoir import tracing
 from comptoir.breaker import CircuitBreaker
 from comptoir.metrics import SOURCE_LATENCY, SOURCE_REQUESTS, SOURCE_RETRIES
 
@@ -85,13 +86,34 @@ class SourceClient:
             self._bulkhead = asyncio.Semaphore(self.max_concurrency)
         return self._bulkhead
 
-    async def get(self, path: str, params: Mapping[str, str], collection: str) -> SourceResponse:
-        """An idempotent read, retried within the budget when the source is unavailable."""
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        collection: str,
+        *,
+        batch_size: int | None = None,
+    ) -> SourceResponse:
+        """An idempotent read, retried within the budget when the source is unavailable.
+
+        ``batch_size``: how many ids the read asks for (shown on its trace span).
+        """
         self.retry_budget.deposit()
         attempt = 0
         while True:
             try:
-                return await self._send("GET", path, collection, params=params)
+                tracer = tracing.TRACER
+                if tracer is None:
+                    return await self._send("GET", path, collection, params=params)
+                return await tracing.upstream(
+                    tracer,
+                    lambda headers: self._send(
+                        "GET", path, collection, params=params, headers=headers
+                    ),
+                    **self._span_of("GET", path, collection),
+                    batch_size=batch_size,
+                    attempt=attempt,
+                )
             except CircuitOpen:
                 raise
             except SourceUnavailable:
@@ -113,7 +135,12 @@ class SourceClient:
         chunks = [ids[i : i + MAX_IDS_PER_REQUEST] for i in range(0, len(ids), MAX_IDS_PER_REQUEST)]
         responses = await asyncio.gather(
             *(
-                self.get(path, {**(params or {}), key_param: ",".join(chunk)}, collection)
+                self.get(
+                    path,
+                    {**(params or {}), key_param: ",".join(chunk)},
+                    collection,
+                    batch_size=len(chunk),
+                )
                 for chunk in chunks
             )
         )
@@ -137,7 +164,25 @@ class SourceClient:
     ) -> SourceResponse:
         """A write; never retried here (the outbox retries writes that carry an idempotency key)."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        return await self._send("POST", path, collection, json_body=body, headers=headers)
+        tracer = tracing.TRACER
+        if tracer is None:
+            return await self._send("POST", path, collection, json_body=body, headers=headers)
+        return await tracing.upstream(
+            tracer,
+            lambda traced: self._send("POST", path, collection, json_body=body, headers=traced),
+            **self._span_of("POST", path, collection),
+            headers=headers,
+        )
+
+    def _span_of(self, method: str, path: str, collection: str) -> dict[str, Any]:
+        """What the trace span of a request says of it: method, URL, source, collection, breaker."""
+        return {
+            "method": method,
+            "url": f"{self.http.base_url}{path.lstrip('/')}",  # as httpx merges them
+            "source": self.name,
+            "collection": collection,
+            "breaker_state": lambda: self.breaker.state,
+        }
 
     async def _send(
         self,
