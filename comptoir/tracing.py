@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, TypeVar
 
+import httpx
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -223,7 +224,8 @@ async def upstream(
     """Send one upstream request inside its span, with that span's ``traceparent`` in ``headers``.
 
     ``send`` makes the request with the headers it is given; its result is returned, its
-    exception raised (and recorded on the span).
+    exception raised (and recorded on the span). The answer's status is set on the span by
+    :func:`record_response`, a hook of the source's HTTP client.
     """
     attributes: dict[str, Any] = {
         "http.request.method": method,
@@ -249,18 +251,17 @@ async def upstream(
         try:
             result = await send(carrier)
         except Exception as exc:
-            status = getattr(exc, "status", None)
-            if isinstance(status, int):
-                span.set_attribute("http.response.status_code", status)
             span.set_attribute("error.type", type(exc).__name__)
             span.set_status(Status(StatusCode.ERROR, str(exc)))
             _note_breaker_change(span, attributes, breaker_state())
             raise
-        status = getattr(result, "status", None)
-        if isinstance(status, int):
-            span.set_attribute("http.response.status_code", status)
         _note_breaker_change(span, attributes, breaker_state())
         return result
+
+
+async def record_response(response: httpx.Response) -> None:
+    """An httpx response hook: the status of an upstream answer, on its request's span."""
+    trace.get_current_span().set_attribute("http.response.status_code", response.status_code)
 
 
 def _note_breaker_change(span: Span, attributes: dict[str, Any], after: str) -> None:

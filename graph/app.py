@@ -50,6 +50,7 @@ def _http_client(
         max_connections=settings.source_max_concurrency,
         max_keepalive_connections=settings.source_max_concurrency,
     )
+    hooks = {"response": [tracing.record_response]} if tracing.TRACER is not None else None
     return httpx.AsyncClient(
         base_url=base_url,
         headers=headers,
@@ -58,6 +59,7 @@ def _http_client(
         # aiohttp's connection pool under httpx's API: a third of httpcore's CPU per request,
         # which a cold page pays for each of its upstream requests.
         transport=transport or AiohttpTransport(limits=limits),
+        event_hooks=hooks,
     )
 
 

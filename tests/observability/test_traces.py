@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import tracing
 from comptoir.settings import Settings
-from tests.conftest import WEB_KEY
+from tests.conftest import WEB_KEY, WriteSources
 from tests.graph.queries import PLP_QUERY
 from tests.observability.spans import operations, tree
 from tests.support.servers import ServerThread
@@ -231,3 +231,83 @@ def test_with_tracing_off_nothing_is_traced_and_no_traceparent_is_sent(
     arrived = comptoir.sources.take()
     assert arrived, "a cold page reaches the sources"
     assert [traceparent for _, traceparent in arrived] == [None] * len(arrived)
+
+
+def test_an_unsampled_caller_is_not_traced_and_its_choice_reaches_the_sources(
+    start_traced: Callable[..., Traced],
+) -> None:
+    comptoir = start_traced()
+    comptoir.page(traceparent=f"00-{CALLER_TRACE}-{CALLER_SPAN}-00")
+    arrived = comptoir.sources.take()
+    assert arrived
+    for _, traceparent in arrived:
+        assert traceparent is not None
+        version, trace_id, _span, flags = traceparent.split("-")
+        assert (version, trace_id, flags) == ("00", CALLER_TRACE, "00")
+    comptoir.page()  # a sampled operation after it: the unsampled one left no span behind
+    spans = operations(comptoir.spans, 1)
+    assert {_ids(s)[0] for s in spans} != {CALLER_TRACE}
+    assert len(_kind(spans, SpanKind.SERVER)) == 1
+
+
+def test_a_source_down_marks_its_request_spans_its_breaker_and_the_operation(
+    write_sources: WriteSources, tmp_path: Path
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    settings = Settings(data_dir=tmp_path / "state", breaker_failures=2, **write_sources.urls())
+    write_sources.proxy.fault("erp").down = True
+    with (
+        ServerThread(create_app(settings, tracer_provider=provider)) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        assert (
+            http.post("/graphql", json=PAGE, headers={"X-Channel-Key": WEB_KEY}).status_code == 200
+        )
+        first = operations(exporter, 1)
+        exporter.clear()
+        write_sources.proxy.reset()
+        assert (
+            http.post("/graphql", json=PAGE, headers={"X-Channel-Key": WEB_KEY}).status_code == 200
+        )
+        second = operations(exporter, 1)
+    print("\n" + tree(first))
+
+    def erp_requests(spans: list[ReadableSpan]) -> list[ReadableSpan]:
+        return [
+            s
+            for s in _kind(spans, SpanKind.CLIENT)
+            if s.attributes and s.attributes["comptoir.source"] == "erp"
+        ]
+
+    for spans in (first, second):
+        (root,) = _kind(spans, SpanKind.SERVER)
+        assert root.attributes is not None
+        assert "erp:unavailable" in (root.attributes["comptoir.degraded"] or ())
+        others = [s for s in _kind(spans, SpanKind.CLIENT) if s not in erp_requests(spans)]
+        assert all(s.status.status_code is StatusCode.UNSET for s in others)
+
+    # First page: the erp answers 503, is asked again once, and its breaker opens.
+    failed = erp_requests(first)
+    assert failed and all(s.status.status_code is StatusCode.ERROR for s in failed)
+    answered = [
+        s for s in failed if s.attributes and s.attributes["error.type"] == "SourceUnavailable"
+    ]
+    assert answered and all(
+        s.attributes and s.attributes["http.response.status_code"] == 503 for s in answered
+    )
+    assert any(s.attributes and s.attributes.get("http.request.resend_count") == 1 for s in failed)
+    assert any(
+        s.attributes and s.attributes.get("comptoir.breaker.state_after") == "open" for s in failed
+    )
+
+    # Second page: the breaker is open, nothing is sent; the spans say why.
+    refused = erp_requests(second)
+    assert refused
+    for span in refused:
+        assert span.attributes is not None
+        assert span.attributes["comptoir.breaker.state"] == "open"
+        assert span.attributes["error.type"] == "CircuitOpen"
+        assert "http.response.status_code" not in span.attributes
+    assert write_sources.proxy.reached("erp") == 0
