@@ -28,7 +28,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
 )
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope, Send
 
 T = TypeVar("T")
 
@@ -146,9 +146,10 @@ def _carrier(scope: Scope) -> dict[str, str]:
 
 
 async def operation(
-    tracer: Tracer, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+    tracer: Tracer, scope: Scope, send: Send, serve: Callable[[Send], Awaitable[None]]
 ) -> None:
-    """Serve one GraphQL request inside its operation span, the caller's ``traceparent`` its parent.
+    """Serve one GraphQL request (``serve``, given the ``send`` to use) inside its operation span,
+    the caller's ``traceparent`` its parent.
 
     The span is named ``graphql`` until the endpoint knows the operation (:func:`name_operation`).
     """
@@ -166,7 +167,7 @@ async def operation(
                     span.set_status(Status(StatusCode.ERROR))
             await send(message)
 
-        await app(scope, receive, send_traced)
+        await serve(send_traced)
 
 
 def name_operation(kind: str, name: str | None, channel: str) -> None:

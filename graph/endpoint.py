@@ -158,12 +158,15 @@ class GraphQLEndpoint:
             return
         tracer = tracing.TRACER
         if tracer is not None:
-            await tracing.operation(tracer, self._serve, scope, receive, send)
+            await tracing.operation(
+                tracer, scope, send, lambda traced: self._serve(scope, receive, traced, headers)
+            )
             return
-        await self._serve(scope, receive, send)
+        await self._serve(scope, receive, send, headers)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = _headers(scope)
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]
+    ) -> None:
         started = time.perf_counter()
         try:
             channel, shopper_id = self._identify(headers)
