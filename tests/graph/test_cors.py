@@ -7,9 +7,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from comptoir.channels import ChannelsFileError, parse_channels
 from tests.conftest import WEB_KEY, Comptoir
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.servers import ServerThread
 
 SHOP = "https://shop.example.com"
 APP = "https://app.example.com"
@@ -245,3 +250,50 @@ def test_a_wrong_cors_setting_is_a_clear_error_of_the_channels_file(
 def test_origins_are_compared_as_browsers_send_them() -> None:
     channels = parse_channels(BASE + 'allowed_origins = ["HTTPS://Shop.Example.com:8443"]\n')
     assert channels.channels[0].allowed_origins == ("https://shop.example.com:8443",)
+
+
+FETCH = """async ([url, key]) => {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-Channel-Key": key, "traceparent":
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+      body: JSON.stringify({query: '{ product(id: "P-00001") { id } }'}),
+    });
+    return {status: response.status, body: await response.json(),
+            served: response.headers.get("X-Comptoir-Cache")};
+  } catch (error) {
+    return {error: String(error)};
+  }
+}"""
+
+
+def test_a_page_of_a_listed_origin_calls_its_channel_from_a_real_browser(
+    start_comptoir: Callable[..., Comptoir], tmp_path: Path
+) -> None:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    page_app = Starlette(
+        routes=[Route("/", lambda _: HTMLResponse("<!doctype html><title>shop</title>"))]
+    )
+    with ServerThread(page_app) as shop:
+        path = tmp_path / "channels.toml"
+        path.write_text(CHANNELS.replace(SHOP, shop.url), encoding="utf-8")
+        comptoir = start_comptoir(channels=path)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(shop.url + "/")
+                url = comptoir.server.url + "/graphql"
+                own = page.evaluate(FETCH, [url, "web-key"])
+                other = page.evaluate(FETCH, [url, "kiosk-key"])
+            finally:
+                browser.close()
+    # The browser asked first (X-Channel-Key is not a simple header), then read the answer.
+    assert own.get("status") == 200, own
+    assert own["body"]["data"]["product"]["id"] == "P-00001"
+    assert own["served"] in ("MISS", "HIT")
+    # Another channel's answer is kept from the page by the browser itself.
+    assert "error" in other and "Failed to fetch" in other["error"], other
