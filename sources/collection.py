@@ -28,10 +28,10 @@ from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.errors import SourceError, SourceUnavailable
 
 from comptoir import tracing
+from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
-from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS
 
 log = logging.getLogger("comptoir.sources")
 
