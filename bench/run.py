@@ -1,6 +1,6 @@
 """Benchmark of comptoir on the category-page query (prints figures; not a test).
 
-    python bench/run.py [--scale full|small] [--seconds 10] [--data-dir DIR]
+    python bench/run.py [--scale full|small] [--seconds 10] [--workers 2] [--data-dir DIR]
 
 The reference sources (with a request counter) and a fault proxy run in this
 process; comptoir runs as a separate uvicorn process (one worker) so that the
@@ -24,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
@@ -62,7 +63,15 @@ query Pages($first: Int, $after: String) {
 class ComptoirProcess:
     """``python -m uvicorn`` running comptoir (one process) against the fault proxy."""
 
-    def __init__(self, proxy: FaultProxy, data_dir: Path, redis_url: str | None = None) -> None:
+    def __init__(
+        self,
+        proxy: FaultProxy,
+        data_dir: Path,
+        redis_url: str | None = None,
+        *,
+        workers: int = 1,
+        response_cache: bool = True,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
@@ -74,8 +83,25 @@ class ComptoirProcess:
             env["COMPTOIR_REDIS_URL"] = redis_url
         else:
             env.pop("COMPTOIR_REDIS_URL", None)
-        self.proc = subprocess.Popen(  # noqa: S603
+        env["COMPTOIR_RESPONSE_CACHE"] = "on" if response_cache else "off"
+        # One worker: uvicorn on the app factory; several: ``comptoir serve --workers N``.
+        command = (
             [
+                sys.executable,
+                "-c",
+                "from comptoir.cli import app; app()",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ]
+            if workers > 1
+            else [
                 sys.executable,
                 "-m",
                 "uvicorn",
@@ -90,10 +116,9 @@ class ComptoirProcess:
                 "--log-level",
                 "warning",
                 "--no-access-log",
-            ],
-            env=env,
-            cwd=str(ROOT),
+            ]
         )
+        self.proc = subprocess.Popen(command, env=env, cwd=str(ROOT))  # noqa: S603
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
@@ -107,11 +132,23 @@ class ComptoirProcess:
                 raise RuntimeError("comptoir did not start")
             time.sleep(0.05)
 
+    def pids(self) -> list[int]:
+        """comptoir's process and its workers (children), if any."""
+        found = [self.proc.pid]
+        for pid in found:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                children = (task / "children").read_text().split()
+                found.extend(int(child) for child in children)
+        return found
+
     def peak_rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """``VmHWM`` summed over comptoir's processes."""
+        total = 0
+        for pid in self.pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        return total / 1024
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -124,9 +161,16 @@ class ComptoirProcess:
 
 @contextmanager
 def comptoir(
-    proxy: FaultProxy, data_dir: Path, redis_url: str | None = None
+    proxy: FaultProxy,
+    data_dir: Path,
+    redis_url: str | None = None,
+    *,
+    workers: int = 1,
+    response_cache: bool = True,
 ) -> Iterator[ComptoirProcess]:
-    process = ComptoirProcess(proxy, data_dir, redis_url)
+    process = ComptoirProcess(
+        proxy, data_dir, redis_url, workers=workers, response_cache=response_cache
+    )
     try:
         yield process
     finally:
@@ -162,14 +206,19 @@ async def _load(
     seconds: float,
     workloads: list[tuple[int, str, list[dict[str, Any]], str]],
 ) -> dict[str, dict[str, Any]]:
-    """Run workers for ``seconds``; each workload is (workers, query, variables to cycle, label)."""
+    """Run workers for ``seconds``; each workload is (workers, query, variables to cycle, label).
+
+    The workers share one aiohttp session (keep-alive connections): a tenth of
+    httpx's CPU per request, so that the load generator, which shares the
+    machine, is not what limits a stored answer's throughput.
+    """
     results: dict[str, dict[str, Any]] = {
         label: {"lat": [], "errors": 0, "partial": 0} for _, _, _, label in workloads
     }
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(
-        base_url=url, headers=HEADERS, timeout=30, limits=limits
-    ) as client:
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(
+        base_url=url, headers=HEADERS, connector=connector, timeout=aiohttp.ClientTimeout(30)
+    ) as session:
         stop_at = time.perf_counter() + seconds
 
         async def worker(
@@ -178,20 +227,19 @@ async def _load(
             i = index
             out = results[label]
             while time.perf_counter() < stop_at:
+                body = {"query": query, "variables": variables[i % len(variables)]}
                 started = time.perf_counter()
                 try:
-                    response = await client.post(
-                        "/graphql",
-                        json={"query": query, "variables": variables[i % len(variables)]},
-                    )
+                    async with session.post("/graphql", json=body) as response:
+                        content = await response.read()
                     elapsed = time.perf_counter() - started
-                    if response.status_code != 200:
+                    if response.status != 200:
                         out["errors"] += 1
                     else:
-                        if b'"errors"' in response.content:
+                        if b'"errors"' in content:
                             out["partial"] += 1
                         out["lat"].append(elapsed)
-                except httpx.HTTPError:
+                except (aiohttp.ClientError, TimeoutError):
                     out["errors"] += 1
                 i += 1
 
@@ -216,7 +264,10 @@ def load(
 
 
 def fmt_load(r: dict[str, Any]) -> str:
-    text = f"{r['rps']:8.1f} req/s   p50 {pct(r['lat'], 50) * 1000:7.1f} ms   p99 {pct(r['lat'], 99) * 1000:7.1f} ms"
+    text = (
+        f"{r['rps']:8.1f} req/s   p50 {pct(r['lat'], 50) * 1000:7.2f} ms"
+        f"   p99 {pct(r['lat'], 99) * 1000:7.2f} ms"
+    )
     if r["errors"] or r["partial"]:
         text += f"   (failed {r['errors']}, with errors {r['partial']})"
     return text
@@ -232,6 +283,9 @@ def main() -> None:
     parser.add_argument("--scale", choices=("full", "small"), default="full")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each load phase")
     parser.add_argument("--cold-runs", type=int, default=10)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="workers of the response-cache-off leg"
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".comptoir" / "bench")
     args = parser.parse_args()
     seconds = args.seconds
@@ -288,28 +342,49 @@ def main() -> None:
                 cursors.append(info["endCursor"])
         print()
 
-        # 2. warm throughput, memory and Redis; 4b. all sources down -------------------
+        # 2. warm throughput: response cache on and off, memory and Redis, 1 and 2 workers;
+        #    4b. all sources down -----------------------------------------------------------
         print(f"2. Warm category page, concurrency {CONCURRENCY}")
         plp = [(CONCURRENCY, PLP_QUERY, [PLP_VARS], "plp")]
+
+        def warm(redis_url: str | None, workers: int, response_cache: bool) -> dict[str, Any]:
+            with (
+                comptoir(
+                    proxy, workdir, redis_url, workers=workers, response_cache=response_cache
+                ) as c,
+                httpx.Client(base_url=c.url, timeout=30) as client,
+            ):
+                for _ in range(workers * 4):  # every worker has read the page once
+                    check(post(client, PLP_QUERY, PLP_VARS), "warm-up")
+                load(c.url, min(2.0, seconds), plp)  # warm the processes up
+                result = load(c.url, seconds, plp)["plp"]
+                result["rss"] = c.peak_rss_mib()
+                return result
+
+        memory: dict[str, Any] = {}
+        for response_cache, workers in ((True, 1), (False, 1), (False, args.workers)):
+            legs = {"memory": warm(None, workers, response_cache)}
+            legs["redis"] = warm(redis.url, workers, response_cache)
+            if (response_cache, workers) == (True, 1):
+                memory = legs["memory"]
+            title = (
+                f"   response cache {'on ' if response_cache else 'off'}, "
+                f"{workers} worker{'s' if workers > 1 else ' '}"
+            )
+            for backend, result in legs.items():
+                print(
+                    f"{title}, {backend:<6}: {fmt_load(result)}   peak RSS {result['rss']:.0f} MiB"
+                )
+            share = legs["redis"]["rps"] / legs["memory"]["rps"]
+            print(f"{title}: Redis/in-process throughput {share:.2f}   (target >= 0.85)")
         with comptoir(proxy, workdir) as c, httpx.Client(base_url=c.url, timeout=30) as client:
             check(post(client, PLP_QUERY, PLP_VARS), "warm-up")
-            load(c.url, min(2.0, seconds), plp)  # warm the process up
-            memory = load(c.url, seconds, plp)["plp"]
-            print(f"   in-process cache: {fmt_load(memory)}   peak RSS {c.peak_rss_mib():.0f} MiB")
             for name in SOURCES.names():
                 proxy.fault(name).down = True
             counter.reset()
             down = load(c.url, seconds, plp)["plp"]
             reached = sum(proxy.counts.values())
             reset_faults()
-        with (
-            comptoir(proxy, workdir, redis.url) as c,
-            httpx.Client(base_url=c.url, timeout=30) as client,
-        ):
-            check(post(client, PLP_QUERY, PLP_VARS), "warm-up")
-            load(c.url, min(2.0, seconds), plp)
-            red = load(c.url, seconds, plp)["plp"]
-            print(f"   Redis cache:      {fmt_load(red)}   peak RSS {c.peak_rss_mib():.0f} MiB")
         print()
 
         # 3. cold latency with 50 ms per upstream request --------------------------------
