@@ -201,10 +201,28 @@ async def prefetch(
     scope: RequestScope, products: Sequence[ProductDoc], reads: CatalogReads
 ) -> None:
     """Load, in one concurrent round, what ``reads`` names for ``products``."""
+    skus = [sku for product in products for sku in product["variant_skus"]]
+    await prefetch_listed(scope, [p["id"] for p in products], skus, reads)
+
+
+async def prefetch_listed(
+    scope: RequestScope,
+    product_ids: Sequence[str],
+    skus: Sequence[str],
+    reads: CatalogReads,
+    *,
+    with_products: bool = False,
+) -> None:
+    """Load, in one concurrent round, what ``reads`` names for products known by id and skus.
+
+    A listing that already knows its products' skus (a search source's hits)
+    asks for the products themselves (``with_products``) in the same round.
+    """
     catalog = scope.catalog
     loaders = scope.loaders
-    skus = [sku for product in products for sku in product["variant_skus"]]
     work = _whole_work(scope, reads)
+    if with_products:
+        work.append(fill(catalog.products, loaders.get(ProductByIdLoader), product_ids))
     if CatalogReads.VARIANTS in reads:
         work.append(fill(catalog.variants, loaders.get(VariantBySkuLoader), skus))
     if CatalogReads.PRICES in reads:
@@ -212,8 +230,7 @@ async def prefetch(
     if CatalogReads.STOCK in reads:
         work.append(fill(catalog.stock, loaders.get(StockBySkuLoader), skus))
     if CatalogReads.MEDIA in reads:
-        ids = [p["id"] for p in products]
-        work.append(fill(catalog.media, loaders.get(AssetsByProductIdLoader), ids))
+        work.append(fill(catalog.media, loaders.get(AssetsByProductIdLoader), product_ids))
     if work:
         await asyncio.gather(*work)
 

@@ -51,6 +51,10 @@ class DegradedReport:
         """Record that ``source`` answered in ``mode`` for this request (once per pair)."""
         self._entries[(source, mode)] = None
 
+    def withdraw(self, source: str, mode: DegradedMode) -> None:
+        """Forget ``source`` in ``mode``: the request answered another way (a fallback)."""
+        self._entries.pop((source, mode), None)
+
     def entries(self) -> list[dict[str, str]]:
         """The report, in the order the degradations happened."""
         return [{"source": source, "mode": mode} for source, mode in self._entries]

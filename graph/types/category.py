@@ -8,7 +8,8 @@ from comptoir.graph.errors import public_errors
 from comptoir.graph.fields import field
 from comptoir.graph.lookahead import reads_below
 from comptoir.graph.types.connection import connection
-from comptoir.graph.types.product import Product, ProductConnection
+from comptoir.graph.types.product import Product
+from comptoir.graph.types.search import ProductConnection
 from comptoir.resolvers import catalog
 from comptoir.resolvers.localization import pick_text
 from comptoir.sources.pim.models import CategoryDoc

@@ -15,7 +15,6 @@ from comptoir.graph.errors import public_errors
 from comptoir.graph.fields import catalog_field, field
 from comptoir.graph.lookahead import reads_below
 from comptoir.graph.types.common import Money, money
-from comptoir.graph.types.connection import Connection
 from comptoir.graph.types.location import Availability
 from comptoir.graph.types.media import Media, media_list
 from comptoir.resolvers import catalog, inventory, pricing
@@ -173,11 +172,6 @@ class Product:
         with public_errors():
             doc = await catalog.shown_product(scope_of(info), str(id), reads_below(info))
         return cls(doc) if doc else None
-
-
-@strawberry.type(description="A page of products (Relay connection).")
-class ProductConnection(Connection[Product]):
-    """Products in the source's order (by id)."""
 
 
 @strawberry.federation.type(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from typing import Annotated
 
 import strawberry
 from comptoir.graph.context import GraphInfo, scope_of
@@ -12,13 +13,19 @@ from comptoir.graph.lookahead import reads_below
 from comptoir.graph.types.cart import Cart, CartInput, cart_of, line_requests
 from comptoir.graph.types.category import Category
 from comptoir.graph.types.common import GeoPointInput
-from comptoir.graph.types.connection import connection
 from comptoir.graph.types.customer import Customer
 from comptoir.graph.types.location import Location, LocationKind
 from comptoir.graph.types.order import Order
-from comptoir.graph.types.product import Product, ProductConnection, Variant
-from comptoir.resolvers import catalog, customers, inventory, orders
+from comptoir.graph.types.product import Product, Variant
+from comptoir.graph.types.search import (
+    ProductConnection,
+    ProductFilterInput,
+    ProductSortKey,
+    selects_facets,
+)
+from comptoir.resolvers import catalog, customers, inventory, orders, search
 from comptoir.resolvers.cart import quote_cart
+from comptoir.resolvers.search_request import ProductFilters, SearchRequest
 from comptoir.sources.errors import SourceError
 
 
@@ -63,26 +70,55 @@ class Query:
         return await Variant.resolve_reference(info, sku)
 
     @field(
-        description="Active products of this channel, by category and/or name, a page at a time."
+        description="Find the channel's products: by words, category and filters, in the order of"
+        " `sort`, a page at a time, with the total found and facet counts. When the search"
+        " source is unavailable, the catalog's list by category and words, in id order, without"
+        " `totalCount` or `facets` (`extensions.degraded`: search, fallback); `filters` and"
+        " `sort` then get an error with code SOURCE_UNAVAILABLE."
     )
     async def product_search(
         self,
         info: GraphInfo,
-        category_id: strawberry.ID | None = strawberry.UNSET,
-        query: str | None = strawberry.UNSET,
-        first: int | None = 24,
-        after: str | None = strawberry.UNSET,
+        query: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Words to find in names, descriptions and brands, in any locale;"
+                " the last may be the start of a word. Case and accents are ignored."
+            ),
+        ] = strawberry.UNSET,
+        category_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this category and its subcategories."),
+        ] = strawberry.UNSET,
+        filters: Annotated[
+            ProductFilterInput | None,
+            strawberry.argument(description="What the shopper picked in the facets."),
+        ] = strawberry.UNSET,
+        sort: Annotated[
+            ProductSortKey | None,
+            strawberry.argument(description="The order of the products; RELEVANCE by default."),
+        ] = strawberry.UNSET,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many products (0 to the page size limit, 100)."),
+        ] = 24,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="The `endCursor` of the page before (same `sort`)."),
+        ] = strawberry.UNSET,
     ) -> ProductConnection:
+        request = SearchRequest(
+            query=query or None,
+            category_id=str(category_id) if category_id else None,
+            filters=filters.filters() if filters else ProductFilters(),
+            sort=sort.source_sort if sort else None,
+            first=24 if first is None else first,
+            after=after or None,
+            facets=selects_facets(info),
+        )
         with public_errors():
-            page = await catalog.search_products(
-                scope_of(info),
-                category_id or None,
-                query or None,
-                first,
-                after or None,
-                reads_below(info),
-            )
-        return connection(ProductConnection, page, Product)
+            listing = await search.product_search(scope_of(info), request, reads_below(info))
+        return ProductConnection.of(listing)
 
     @field(description="A category by id; null when unknown.")
     async def category(self, info: GraphInfo, id: strawberry.ID) -> Category | None:
