@@ -209,7 +209,6 @@ def test_product_search_pages_with_opaque_cursors(comptoir: Comptoir) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == len(set(seen)) > 7
-    assert seen == sorted(seen)
     # resuming after any edge continues right after it
     first = comptoir.query(PLP_QUERY, {"first": 5})["data"]["productSearch"]["edges"]
     resumed = comptoir.query(PLP_QUERY, {"first": 2, "after": first[2]["cursor"]})["data"][

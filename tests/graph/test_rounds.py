@@ -8,6 +8,7 @@ adds a round here and fails these tests.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -58,10 +59,13 @@ async def test_a_cold_category_page_takes_two_rounds_and_a_warm_one_none(
     gate, client = gated
     page = await query(client, PLP_QUERY, first=24)
     assert len(page["productSearch"]["edges"]) == 24
-    assert gate.rounds == [
-        ["/erp/locations", "/pim/products"],  # the list, and what depends on no product
-        ["/dam/assets", "/erp/prices", "/erp/stock", "/pim/variants"],  # all the rest at once
+    assert [sorted(set(r)) for r in gate.rounds] == [
+        ["/erp/locations", "/search/products"],  # the search, and what depends on no product
+        # the products and all the rest at once
+        ["/dam/assets", "/erp/prices", "/erp/stock", "/pim/products", "/pim/variants"],
     ]
+    skus = {v["sku"] for e in page["productSearch"]["edges"] for v in e["node"]["variants"]}
+    assert gate.rounds[1].count("/erp/prices") == math.ceil(len(skus) / 100)  # 100 ids a request
     gate.reset()
     assert await query(client, PLP_QUERY, first=24) == page
     assert gate.rounds == []
