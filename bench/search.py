@@ -1,16 +1,23 @@
-"""The reference search engine's own time on the demo catalogue (prints figures; not a test).
+"""Product search: the reference engine's own time, and comptoir's faceted category page (prints figures; not a test).
 
-    python bench/search.py [--scale full|small] [--runs 50] [--data-dir DIR]
+    python bench/search.py [--scale full|small] [--runs 50] [--seconds 3] [--cold-runs 2]
+                           [--data-dir DIR] [--engine-only]
 
-Times what the search source does for one request, without HTTP: reading
+1-3. The search source's own work for one request, without HTTP: reading
 the parameters, the query (words, filters, facet counts, sort, page) and
 writing the JSON answer. Target: <= 20 ms for a category of about 1,000
-products with 5 facets over the full demo catalogue. See bench/README.md.
+products with 5 facets over the full demo catalogue.
+4-5. comptoir (a uvicorn process of its own, as in bench/run.py) on that
+category: a faceted page (5 facets, 24 products) cold, against the floor
+of two rounds, and warm, against the plain category page. Target: the
+faceted page's warm throughput within 20 % of the plain page's. See
+bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import sys
@@ -21,16 +28,31 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import httpx  # noqa: E402
+from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.sources.reference.search_engine import SearchEngine  # noqa: E402
 from comptoir.sources.reference.search_query import parse_query  # noqa: E402
 from comptoir.sources.reference.storage import dumps  # noqa: E402
+from comptoir.sources.registry import SOURCES  # noqa: E402
+from run import ComptoirProcess, check, fmt_load, load, post  # noqa: E402
 from starlette.datastructures import QueryParams  # noqa: E402
+
+from tests.graph.queries import PLP_QUERY  # noqa: E402
+from tests.support.fault_proxy import FaultProxy  # noqa: E402
+from tests.support.servers import RequestCounter, ServerThread  # noqa: E402
 
 WEB = {"channel": "web", "price_list": "EUR-WEB"}
 FIVE_FACETS = "brand,color,size,price,in_stock"
+FACETED_PLP_QUERY = PLP_QUERY.replace(
+    "pageInfo { hasNextPage endCursor }",
+    "pageInfo { hasNextPage endCursor }\n"
+    "    totalCount facets { key label values { value label count selected } }",
+)
+"""The category page with its total and its 5 facets: the same products, variants and media."""
 
 
 def answer(engine: SearchEngine, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
@@ -83,6 +105,92 @@ def refresh_after_a_price_write(engine: SearchEngine, data: Path) -> float:
     return elapsed
 
 
+def _merged(phases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Load phases of one workload added up: latencies pooled, the mean throughput."""
+    return {
+        "lat": [t for phase in phases for t in phase["lat"]],
+        "errors": sum(phase["errors"] for phase in phases),
+        "partial": sum(phase["partial"] for phase in phases),
+        "rps": statistics.mean(phase["rps"] for phase in phases),
+    }
+
+
+def _pages(
+    counter: RequestCounter, proxy: FaultProxy, data_dir: Path, category: str, args: Any
+) -> None:
+    """4-5: comptoir's faceted category page, cold and warm, next to the plain category page."""
+    pages = {
+        "plain": (PLP_QUERY, {"categoryId": category, "first": 24}),
+        "faceted": (FACETED_PLP_QUERY, {"categoryId": category, "first": 24}),
+    }
+    workdir = data_dir / "run"
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    def cold(kind: str, runs: int) -> tuple[list[float], list[int]]:
+        query, variables = pages[kind]
+        times: list[float] = []
+        counts: list[int] = []
+        for _ in range(runs):
+            process = ComptoirProcess(proxy, workdir)
+            try:
+                with httpx.Client(base_url=process.url, timeout=30) as client:
+                    check(post(client, "{ __typename }", {}), "warm-up")  # the process only
+                    counter.reset()
+                    started = time.perf_counter()
+                    body = post(client, query, variables)
+                    times.append(time.perf_counter() - started)
+                    check(body, f"cold {kind} page")
+                    counts.append(counter.total())
+            finally:
+                process.stop()
+        return times, counts
+
+    print(f"\n4. comptoir: cold category pages of {category} (24 products), a fresh process each")
+    for delay in (0.0, 0.05):
+        for name in SOURCES.names():
+            proxy.fault(name).delay_s = delay
+        print(f"   {delay * 1000:.0f} ms added to every upstream request:")
+        for kind in ("plain", "faceted"):
+            times, counts = cold(kind, args.cold_runs)
+            median = statistics.median(times)
+            line = (
+                f"     {kind:<8} median {median * 1000:6.1f} ms of {len(times)} runs"
+                f" (min {min(times) * 1000:.1f}), {statistics.median(counts):.0f} upstream requests"
+            )
+            if delay:
+                line += f", ratio to the 2 x {delay * 1000:.0f} ms floor {median / (2 * delay):.2f}"
+            print(line)
+    for name in SOURCES.names():
+        proxy.fault(name).delay_s = 0.0
+
+    print(
+        f"\n5. comptoir: warm pages of {category}, concurrency 16,"
+        f" {args.seconds:g} s phases, plain and faceted in turn, twice"
+    )
+    for label, setting in (("executed (response cache off)", "off"), ("response cache on", "on")):
+        os.environ["COMPTOIR_RESPONSE_CACHE"] = setting
+        process = ComptoirProcess(proxy, workdir)
+        phases: dict[str, list[dict[str, Any]]] = {"plain": [], "faceted": []}
+        try:
+            for query, variables in pages.values():
+                load(process.url, min(2.0, args.seconds), [(16, query, [variables], "warm-up")])
+            for _ in range(2):
+                for kind, (query, variables) in pages.items():
+                    phases[kind].append(
+                        load(process.url, args.seconds, [(16, query, [variables], kind)])[kind]
+                    )
+        finally:
+            process.stop()
+            os.environ.pop("COMPTOIR_RESPONSE_CACHE", None)
+        plain, faceted = _merged(phases["plain"]), _merged(phases["faceted"])
+        print(f"   {label}:")
+        print(f"     plain category page:   {fmt_load(plain)}")
+        print(f"     faceted category page: {fmt_load(faceted)}")
+        print(
+            f"     faceted vs plain: {faceted['rps'] / plain['rps'] * 100:.0f} %   (target >= 80 %)"
+        )
+
+
 def main() -> None:
     """Generate (once) the demo data, load the engine and time representative queries."""
     parser = argparse.ArgumentParser(
@@ -91,6 +199,9 @@ def main() -> None:
     parser.add_argument("--scale", choices=("full", "small"), default="full")
     parser.add_argument("--runs", type=int, default=50, help="answers timed per query")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".comptoir" / "bench")
+    parser.add_argument("--seconds", type=float, default=3.0, help="each warm load phase")
+    parser.add_argument("--cold-runs", type=int, default=2, help="cold pages timed per setting")
+    parser.add_argument("--engine-only", action="store_true", help="figures 1-3 only")
     args = parser.parse_args()
 
     scale = DemoScale.full() if args.scale == "full" else DemoScale.small()
@@ -130,12 +241,13 @@ def main() -> None:
             engine, f"{category}, name (fr)", {**page, "sort": "name", "locale": "fr"}, args.runs
         )
         cursor = answer(engine, {**page, "sort": "price_desc", "limit": 96})[1]["next_cursor"]
-        measure(
-            engine,
-            f"{category}, price_desc, page 5 (cursor)",
-            {**page, "sort": "price_desc", "cursor": cursor},
-            args.runs,
-        )
+        if cursor is not None:  # a small category has no fifth page
+            measure(
+                engine,
+                f"{category}, price_desc, page 5 (cursor)",
+                {**page, "sort": "price_desc", "cursor": cursor},
+                args.runs,
+            )
         measure(
             engine,
             "whole catalogue, 6 facets",
@@ -154,6 +266,15 @@ def main() -> None:
         )
     finally:
         engine.close()
+    if args.engine_only:
+        return
+    counter = RequestCounter(build_reference_app(data, {}))
+    with ServerThread(counter) as reference:
+        proxy = FaultProxy(upstream=reference.url).start()
+        try:
+            _pages(counter, proxy, args.data_dir, category, args)
+        finally:
+            proxy.stop()
 
 
 if __name__ == "__main__":
