@@ -77,3 +77,30 @@ def _below(
             if fragment is not None and target is not None:
                 reads |= _below(raw, target, fragment.selection_set)
     return reads
+
+
+def selects(info: GraphInfo, name: str) -> bool:
+    """Whether the query reads the field ``name`` right below the current one (through fragments).
+
+    A resolver asks a source for something costly (a search's facet counts)
+    only when the query reads it.
+    """
+    raw: GraphQLResolveInfo[Any] = info._raw_info
+
+    def within(selections: SelectionSetNode | None) -> bool:
+        if selections is None:
+            return False
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                if selection.name.value == name:
+                    return True
+            elif isinstance(selection, InlineFragmentNode):
+                if within(selection.selection_set):
+                    return True
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = raw.fragments.get(selection.name.value)
+                if fragment is not None and within(fragment.selection_set):
+                    return True
+        return False
+
+    return any(within(node.selection_set) for node in raw.field_nodes)

@@ -9,7 +9,7 @@ import strawberry
 from comptoir.graph.context import GraphInfo, scope_of
 from comptoir.graph.errors import public_errors, source_error
 from comptoir.graph.fields import field
-from comptoir.graph.lookahead import reads_below
+from comptoir.graph.lookahead import reads_below, selects
 from comptoir.graph.types.cart import Cart, CartInput, cart_of, line_requests
 from comptoir.graph.types.category import Category
 from comptoir.graph.types.common import GeoPointInput
@@ -21,7 +21,6 @@ from comptoir.graph.types.search import (
     ProductConnection,
     ProductFilterInput,
     ProductSortKey,
-    selects_facets,
 )
 from comptoir.resolvers import catalog, customers, inventory, orders, search
 from comptoir.resolvers.cart import quote_cart
@@ -114,7 +113,7 @@ class Query:
             sort=sort.source_sort if sort else None,
             first=24 if first is None else first,
             after=after or None,
-            facets=selects_facets(info),
+            facets=selects(info, "facets"),
         )
         with public_errors():
             listing = await search.product_search(scope_of(info), request, reads_below(info))

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import strawberry
-from comptoir.graph.context import GraphInfo
 from comptoir.graph.types.connection import Connection, Edge, PageInfo
 from comptoir.graph.types.product import Product
 from comptoir.resolvers.facets import FacetCounts
 from comptoir.resolvers.search import Listing
 from comptoir.resolvers.search_request import ProductFilters
-from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
-    GraphQLResolveInfo,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
 
 T = TypeVar("T")
 
@@ -188,26 +180,3 @@ class ProductConnection(Connection[Product]):
             total_count=listing.total,
             facets=[Facet.of(f) for f in listing.facets],
         )
-
-
-def selects_facets(info: GraphInfo) -> bool:
-    """Whether the query reads `facets` of the connection (directly or through fragments)."""
-    raw: GraphQLResolveInfo[Any] = info._raw_info
-
-    def within(selections: SelectionSetNode | None) -> bool:
-        if selections is None:
-            return False
-        for selection in selections.selections:
-            if isinstance(selection, FieldNode):
-                if selection.name.value == "facets":
-                    return True
-            elif isinstance(selection, InlineFragmentNode):
-                if within(selection.selection_set):
-                    return True
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = raw.fragments.get(selection.name.value)
-                if fragment is not None and within(fragment.selection_set):
-                    return True
-        return False
-
-    return any(within(node.selection_set) for node in raw.field_nodes)

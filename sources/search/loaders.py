@@ -4,7 +4,9 @@ A page is cached under its parameters (``filter`` repeats, so they are kept
 as a list of pairs) for the ``max-age`` the source grants: the products,
 variants, prices and stock of its hits are read through the PIM's, the
 DAM's and the ERP's own collections, so that a change event for any of them
-reaches every answer showing it.
+reaches every answer showing it. A change event of the search source itself
+(``products``, after a reindex) drops every cached page: a page is not known
+by the products it holds, so every page is tagged as one of the whole.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from comptoir.sources.collection import CachedCollection, CollectionSpec
 from comptoir.sources.http import SourceClient
 from comptoir.sources.loaders import TypedLoader
-from comptoir.sources.plugin import CollectionFactory, SourcePlugin
+from comptoir.sources.plugin import WHOLE, CollectionFactory, SourcePlugin
 from comptoir.sources.search.client import fetch_search_page
 from comptoir.sources.search.models import SearchPageDoc
 
@@ -57,7 +59,12 @@ def build(client: SourceClient, collection: CollectionFactory) -> dict[str, Cach
             min(ages) if ages else None
         )
 
-    return {"product_pages": collection(SEARCH_PAGES, pages)}
+    return {"product_pages": collection(SEARCH_PAGES, pages, owner_of=lambda _: WHOLE)}
 
 
-SOURCE = SourcePlugin(name="search", collections=build)
+SOURCE = SourcePlugin(
+    name="search",
+    collections=build,
+    events={"products": ("product_pages",)},
+    whole=frozenset({"product_pages"}),
+)

@@ -12,7 +12,7 @@ from comptoir.graph.hooks import signature_of
 from tests.conftest import Comptoir, ReferenceSources
 from tests.search.queries import FACETED_PAGE_QUERY
 
-SECRET = "pim-hook-secret-for-tests"  # noqa: S105  # a test value
+SECRET = "hook-secret-for-tests"  # noqa: S105  # a test value
 SEARCH_MAX_AGE_S = 15  # the reference search source's Cache-Control: max-age
 SIZES_M = {"categoryId": "C-women", "filters": {"sizes": ["M"]}, "first": 6}
 SIZES_L = {"categoryId": "C-women", "filters": {"sizes": ["L"]}, "first": 6}
@@ -59,9 +59,28 @@ def test_a_change_to_a_product_on_the_page_drops_the_stored_answer(
     first = comptoir.post(FACETED_PAGE_QUERY, SIZES_M)
     shown = _page(first)["edges"][0]["node"]["id"]
     assert _served(comptoir.post(FACETED_PAGE_QUERY, SIZES_M)) == "HIT"
-    body = json.dumps({"events": [{"collection": "products", "ids": [shown]}]}).encode()
+    _send_event(comptoir, "pim", shown)
+    assert _served(comptoir.post(FACETED_PAGE_QUERY, SIZES_M)) == "MISS"
+
+
+def test_a_change_event_of_the_search_source_drops_its_cached_pages(
+    start_comptoir: Callable[..., Comptoir], reference: ReferenceSources
+) -> None:
+    comptoir = start_comptoir(search_hook_secret=SECRET, response_cache=False)
+    _page(comptoir.post(FACETED_PAGE_QUERY, SIZES_M))
+    _page(comptoir.post(FACETED_PAGE_QUERY, SIZES_L))
+    reference.counter.reset()
+    _page(comptoir.post(FACETED_PAGE_QUERY, SIZES_M))
+    assert reference.counter.total() == 0  # the page is cached
+    assert _send_event(comptoir, "search", "P-00001") == 2  # both pages, whatever they hold
+    _page(comptoir.post(FACETED_PAGE_QUERY, SIZES_M))
+    assert reference.counter.snapshot() == {("search", "/products"): 1}
+
+
+def _send_event(comptoir: Comptoir, source: str, product_id: str) -> int:
+    body = json.dumps({"events": [{"collection": "products", "ids": [product_id]}]}).encode()
     sent = comptoir.http.post(
-        "/hooks/pim",
+        f"/hooks/{source}",
         content=body,
         headers={
             "Content-Type": "application/json",
@@ -69,4 +88,5 @@ def test_a_change_to_a_product_on_the_page_drops_the_stored_answer(
         },
     )
     assert sent.status_code == 202, sent.text
-    assert _served(comptoir.post(FACETED_PAGE_QUERY, SIZES_M)) == "MISS"
+    invalidated: int = sent.json()["invalidated"]
+    return invalidated
