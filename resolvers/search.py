@@ -164,6 +164,11 @@ async def product_search(
     check_request(request, scope.max_page_size)
     searching, after = _resume(request.after, request.effective_sort())
     if not searching:
+        if not request.listable:
+            raise InvalidArgument(
+                "`after` continues a list made while search was unavailable, which cannot"
+                " apply `filters` or `sort`: ask again without `after`"
+            )
         return await _listed(scope, request, after, reads)
     try:
         return await _searched(scope, request, after, reads)

@@ -118,6 +118,13 @@ def test_pages_of_the_list_continue_as_the_list_and_a_search_cursor_is_refused(
     assert [e["node"]["id"] for e in first["edges"]] == listed[:5]
     assert [e["node"]["id"] for e in rest["data"]["productSearch"]["edges"]] == listed[5:]
     assert rest["extensions"]["degraded"] == [{"source": "search", "mode": "fallback"}]
+    sorted_rest = proxied.query(
+        IDS_QUERY, {"categoryId": CATEGORY, "sort": "NAME", "after": list_cursor}
+    )
+    assert (
+        _codes(sorted_rest) == ["BAD_USER_INPUT"]
+        and "`after`" in sorted_rest["errors"][0]["message"]
+    )
 
 
 def test_a_stale_search_page_is_served_when_search_goes_down(
