@@ -37,13 +37,13 @@ from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.sources.reference.search_engine import SearchEngine  # noqa: E402
 from comptoir.sources.reference.search_query import parse_query  # noqa: E402
 from comptoir.sources.reference.storage import dumps  # noqa: E402
-from comptoir.sources.registry import SOURCES  # noqa: E402
+from replay import ReplaySources  # noqa: E402
 from run import ComptoirProcess, check, fmt_load, load, post  # noqa: E402
 from starlette.datastructures import QueryParams  # noqa: E402
 
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
-from tests.support.servers import RequestCounter, ServerThread  # noqa: E402
+from tests.support.servers import ServerThread  # noqa: E402
 
 WEB = {"channel": "web", "price_list": "EUR-WEB"}
 FIVE_FACETS = "brand,color,size,price,in_stock"
@@ -115,9 +115,7 @@ def _merged(phases: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _pages(
-    counter: RequestCounter, proxy: FaultProxy, data_dir: Path, category: str, args: Any
-) -> None:
+def _pages(reference_url: str, proxy: FaultProxy, data_dir: Path, category: str, args: Any) -> None:
     """4-5: comptoir's faceted category page, cold and warm, next to the plain category page."""
     pages = {
         "plain": (PLP_QUERY, {"categoryId": category, "first": 24}),
@@ -126,42 +124,48 @@ def _pages(
     workdir = data_dir / "run"
     workdir.mkdir(parents=True, exist_ok=True)
 
-    def cold(kind: str, runs: int) -> tuple[list[float], list[int]]:
+    def cold(replay: ReplaySources, kind: str, runs: int) -> tuple[list[float], list[int]]:
         query, variables = pages[kind]
         times: list[float] = []
         counts: list[int] = []
         for _ in range(runs):
-            process = ComptoirProcess(proxy, workdir)
+            process = ComptoirProcess(replay, workdir)  # type: ignore[arg-type]  # urls by source
             try:
                 with httpx.Client(base_url=process.url, timeout=30) as client:
                     check(post(client, "{ __typename }", {}), "warm-up")  # the process only
-                    counter.reset()
+                    before = replay.requests()
                     started = time.perf_counter()
                     body = post(client, query, variables)
                     times.append(time.perf_counter() - started)
                     check(body, f"cold {kind} page")
-                    counts.append(counter.total())
+                    counts.append(replay.requests() - before)
             finally:
                 process.stop()
         return times, counts
 
-    print(f"\n4. comptoir: cold category pages of {category} (24 products), a fresh process each")
-    for delay in (0.0, 0.05):
-        for name in SOURCES.names():
-            proxy.fault(name).delay_s = delay
-        print(f"   {delay * 1000:.0f} ms added to every upstream request:")
-        for kind in ("plain", "faceted"):
-            times, counts = cold(kind, args.cold_runs)
-            median = statistics.median(times)
-            line = (
-                f"     {kind:<8} median {median * 1000:6.1f} ms of {len(times)} runs"
-                f" (min {min(times) * 1000:.1f}), {statistics.median(counts):.0f} upstream requests"
-            )
-            if delay:
-                line += f", ratio to the 2 x {delay * 1000:.0f} ms floor {median / (2 * delay):.2f}"
-            print(line)
-    for name in SOURCES.names():
-        proxy.fault(name).delay_s = 0.0
+    print(
+        f"\n4. comptoir: cold category pages of {category} (24 products), a fresh process each;"
+        " the sources' answers replayed from memory (bench/replay.py)"
+    )
+    with ReplaySources(reference_url) as replay:
+        for kind in pages:
+            cold(replay, kind, 1)  # records every answer the page needs
+        for delay in (0.0, 0.05):
+            replay.set_delay(delay)
+            print(f"   {delay * 1000:.0f} ms added to every upstream request:")
+            for kind in pages:
+                times, counts = cold(replay, kind, args.cold_runs)
+                median = statistics.median(times)
+                line = (
+                    f"     {kind:<8} median {median * 1000:6.1f} ms of {len(times)} runs"
+                    f" (min {min(times) * 1000:.1f}), {statistics.median(counts):.0f} upstream"
+                    " requests"
+                )
+                if delay:
+                    line += (
+                        f", ratio to the 2 x {delay * 1000:.0f} ms floor {median / (2 * delay):.2f}"
+                    )
+                print(line)
 
     print(
         f"\n5. comptoir: warm pages of {category}, concurrency 16,"
@@ -268,11 +272,10 @@ def main() -> None:
         engine.close()
     if args.engine_only:
         return
-    counter = RequestCounter(build_reference_app(data, {}))
-    with ServerThread(counter) as reference:
+    with ServerThread(build_reference_app(data, {})) as reference:
         proxy = FaultProxy(upstream=reference.url).start()
         try:
-            _pages(counter, proxy, args.data_dir, category, args)
+            _pages(reference.url, proxy, args.data_dir, category, args)
         finally:
             proxy.stop()
 
