@@ -17,6 +17,7 @@ bench/README.md.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sqlite3
 import statistics
@@ -31,21 +32,25 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
+from comptoir.graph.app import create_app  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.sources.reference.search_engine import SearchEngine  # noqa: E402
 from comptoir.sources.reference.search_query import parse_query  # noqa: E402
 from comptoir.sources.reference.storage import dumps  # noqa: E402
+from comptoir.sources.registry import SOURCES  # noqa: E402
 from replay import ReplaySources  # noqa: E402
 from run import ComptoirProcess, check, fmt_load, load, post  # noqa: E402
 from starlette.datastructures import QueryParams  # noqa: E402
 
+from comptoir.settings import Settings  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.servers import ServerThread  # noqa: E402
 
 WEB = {"channel": "web", "price_list": "EUR-WEB"}
+HEADERS = {"X-Channel-Key": "demo-web-key"}
 FIVE_FACETS = "brand,color,size,price,in_stock"
 FACETED_PLP_QUERY = PLP_QUERY.replace(
     "pageInfo { hasNextPage endCursor }",
@@ -113,6 +118,35 @@ def _merged(phases: list[dict[str, Any]]) -> dict[str, Any]:
         "partial": sum(phase["partial"] for phase in phases),
         "rps": statistics.mean(phase["rps"] for phase in phases),
     }
+
+
+async def _in_process(
+    reference_url: str, workdir: Path, pages: dict[str, tuple[str, dict[str, Any]]], rounds: int
+) -> dict[str, list[float]]:
+    """Each page executed ``rounds`` times in turn in this process, warm; each one's times."""
+    urls = {f"{name}_url": f"{reference_url}/{name}" for name in SOURCES.names()}
+    secret = "bench-secret-bench-secret-bench-secret-0123"  # noqa: S105  # a throwaway secret
+    settings = Settings(**urls, data_dir=workdir, response_cache=False, jwt_secret=secret)  # type: ignore[arg-type]
+    app = create_app(settings)
+    times: dict[str, list[float]] = {kind: [] for kind in pages}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://comptoir") as client:
+            for warm_up in (True, False):
+                for _ in range(3 if warm_up else rounds):
+                    for kind, (query, variables) in pages.items():
+                        started = time.perf_counter()
+                        response = await client.post(
+                            "/graphql",
+                            json={"query": query, "variables": variables},
+                            headers=HEADERS,
+                        )
+                        elapsed = time.perf_counter() - started
+                        if b'"errors"' in response.content:
+                            raise RuntimeError(response.text[:500])
+                        if not warm_up:
+                            times[kind].append(elapsed)
+    return times
 
 
 def _pages(reference_url: str, proxy: FaultProxy, data_dir: Path, category: str, args: Any) -> None:
@@ -193,6 +227,20 @@ def _pages(reference_url: str, proxy: FaultProxy, data_dir: Path, category: str,
         print(
             f"     faceted vs plain: {faceted['rps'] / plain['rps'] * 100:.0f} %   (target >= 80 %)"
         )
+
+    rounds = 100
+    print(
+        f"\n6. comptoir in this process: warm pages executed one at a time, {rounds} of each in turn"
+    )
+    times = asyncio.run(_in_process(reference_url, workdir, pages, rounds))
+    plain_ms = statistics.median(times["plain"]) * 1000
+    faceted_ms = statistics.median(times["faceted"]) * 1000
+    print(f"     plain category page:   median {plain_ms:5.2f} ms")
+    print(f"     faceted category page: median {faceted_ms:5.2f} ms")
+    print(
+        f"     faceted vs plain, pages per CPU-second: {plain_ms / faceted_ms * 100:.0f} %"
+        "   (target >= 80 %)"
+    )
 
 
 def main() -> None:
