@@ -4,7 +4,7 @@
 
 The sources are a recording of the reference sources replayed from memory in
 a process of their own (``bench/replay.py``), each answer after ``--delay``:
-the floor is two rounds (the product list, then everything else at once),
+the floor is two rounds (the search, then everything else at once),
 2 x delay. Each run starts a fresh comptoir process (empty cache), warms it
 with ``{ __typename }`` and times one category page. ``--profile`` prints a
 cProfile of the cold page inside comptoir (in this process instead).
