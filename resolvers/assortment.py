@@ -47,11 +47,14 @@ def product_media(assets: Iterable[AssetDoc], assortment: str, now: datetime) ->
     return sorted((a for a in assets if media_allowed(a, assortment, now)), key=_position)
 
 
+def media_of_variant(allowed: list[AssetDoc], sku: str) -> list[AssetDoc]:
+    """Of a product's allowed assets by position, the variant's own, then the product-level ones."""
+    own = [a for a in allowed if a.get("variant_sku") == sku]
+    return own + [a for a in allowed if not a.get("variant_sku")]
+
+
 def variant_media(
     assets: Iterable[AssetDoc], sku: str, assortment: str, now: datetime
 ) -> list[AssetDoc]:
     """The variant's own allowed assets, then the product-level ones, each by position."""
-    allowed = [a for a in assets if media_allowed(a, assortment, now)]
-    own = sorted((a for a in allowed if a.get("variant_sku") == sku), key=_position)
-    shared = sorted((a for a in allowed if not a.get("variant_sku")), key=_position)
-    return own + shared
+    return media_of_variant(product_media(assets, assortment, now), sku)

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from comptoir.resolvers.assortment import (
     is_shown,
+    media_of_variant,
     next_rights_change,
     product_media,
-    variant_media,
 )
 from comptoir.resolvers.errors import InvalidArgument
 from comptoir.resolvers.paging import Page, paginate
@@ -166,19 +166,26 @@ def product_variants(scope: RequestScope, product: ProductDoc) -> list[VariantDo
 
 
 def shown_media(scope: RequestScope, product: ProductDoc) -> list[AssetDoc]:
-    """Every asset of the product (variant ones too) the channel may show, by position."""
-    assets = scope.catalog.assets(product["id"])
+    """Every asset of the product (variant ones too) the channel may show, by position.
+
+    Worked out once per request and product: each variant reads it again.
+    """
+    product_id = product["id"]
+    known = scope.allowed_media.get(product_id)
+    if known is not None:
+        return known
+    assets = scope.catalog.assets(product_id)
     if scope.tracks_changes:
         scope.changes_at(next_rights_change(assets, scope.now))
-    return product_media(assets, scope.channel.assortment, scope.now)
+    allowed = scope.allowed_media[product_id] = product_media(
+        assets, scope.channel.assortment, scope.now
+    )
+    return allowed
 
 
 def shown_variant_media(scope: RequestScope, sku: str, product: ProductDoc) -> list[AssetDoc]:
     """The variant's own assets the channel may show, then the product-level ones."""
-    assets = scope.catalog.assets(product["id"])
-    if scope.tracks_changes:
-        scope.changes_at(next_rights_change(assets, scope.now))
-    return variant_media(assets, sku, scope.channel.assortment, scope.now)
+    return media_of_variant(shown_media(scope, product), sku)
 
 
 async def category(scope: RequestScope, category_id: str) -> CategoryDoc | None:

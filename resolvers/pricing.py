@@ -98,13 +98,18 @@ def variant_price(scope: RequestScope, sku: str) -> PriceInForce | None:
     """The price in force of a sku on the channel's list (its rows loaded).
 
     An answer that may be stored whole is not kept past the next change of
-    that price (a sale starting or ending).
+    that price (a sale starting or ending). Worked out once per request: a
+    page reads it for the variant, the product's price range and availability.
     """
+    known = scope.prices_in_force
+    if sku in known:
+        return known[sku]
     channel = scope.channel
     rows = scope.catalog.price_rows(sku)
     if scope.tracks_changes:
         scope.changes_at(next_price_change(rows, channel.price_list, scope.now))
-    return price_in_force(rows, channel.price_list, channel.currency, scope.now)
+    price = known[sku] = price_in_force(rows, channel.price_list, channel.currency, scope.now)
+    return price
 
 
 def product_price_range(scope: RequestScope, product: ProductDoc) -> tuple[Decimal, Decimal] | None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from comptoir.resolvers.prefetch import CatalogData
+from comptoir.sources.dam.models import AssetDoc
 from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.loaders import Loaders
 
 from comptoir.channels import ChannelConfig
+
+if TYPE_CHECKING:
+    from comptoir.resolvers.pricing import PriceInForce
 
 
 @dataclass(slots=True)
@@ -22,6 +27,10 @@ class RequestScope:
     now: datetime
     max_page_size: int
     catalog: CatalogData = field(default_factory=CatalogData)
+    prices_in_force: dict[str, PriceInForce | None] = field(default_factory=dict)
+    """Each sku's price on the channel's list, worked out once per request."""
+    allowed_media: dict[str, list[AssetDoc]] = field(default_factory=dict)
+    """Each product's assets the channel may show, by position, worked out once per request."""
 
     @property
     def staff(self) -> bool:
