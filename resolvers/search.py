@@ -1,6 +1,8 @@
 """Product discovery: a page of the search source joined with the catalog, or the PIM list without it.
 
-The search source answers the page's product ids with their variants'
+A plain listing (no words, filters or sort, and neither the total nor the
+facets read) is the PIM's list in catalogue order, as in v1. Otherwise the
+search source answers the page's product ids with their variants'
 skus, the total and the facet counts (round one, with what depends on no
 product: locations, categories). The products, their variants, prices,
 stock and media are then all asked for at once (round two), through the
@@ -128,9 +130,23 @@ async def _searched(
 
 
 async def _listed(
-    scope: RequestScope, request: SearchRequest, after: str | None, reads: CatalogReads
+    scope: RequestScope,
+    request: SearchRequest,
+    after: str | None,
+    reads: CatalogReads,
+    *,
+    fallback: bool,
 ) -> Listing:
-    """The PIM's list in place of the search: what it cannot honour is an error, not a wrong page."""
+    """The PIM's list: a plain listing, or in place of the search while it is unavailable.
+
+    In place of the search, what the list cannot honour is an error, not a wrong page.
+    """
+    if not fallback:
+        return Listing(
+            await search_products(
+                scope, request.category_id, request.query, request.first, after, reads
+            )
+        )
     if not request.listable:
         unhonoured = " and ".join(
             name
@@ -163,13 +179,14 @@ async def product_search(
     """
     check_request(request, scope.max_page_size)
     searching, after = _resume(request.after, request.effective_sort())
-    if not searching:
+    if not searching or (request.plain and after is None):
         if not request.listable:
             raise InvalidArgument(
-                "`after` continues a list made while search was unavailable, which cannot"
-                " apply `filters` or `sort`: ask again without `after`"
+                "`after` continues a list in catalogue order, which cannot apply `filters`"
+                " or `sort`: ask again without `after`"
             )
-        return await _listed(scope, request, after, reads)
+        # A plain listing, or the next page of one listed while search was unavailable.
+        return await _listed(scope, request, after, reads, fallback=not request.plain)
     try:
         return await _searched(scope, request, after, reads)
     except SourceUnavailable as error:
@@ -181,4 +198,4 @@ async def product_search(
                 "`after` continues a search listing, which the product list without it"
                 " cannot resume: ask again without `after`",
             ) from error
-        return await _listed(scope, request, None, reads)
+        return await _listed(scope, request, None, reads, fallback=True)

@@ -111,11 +111,24 @@ class SearchRequest:
     first: int = 24
     after: str | None = None
     facets: bool = False
+    total: bool = False
+    """Whether the caller reads ``totalCount``."""
 
     @property
     def listable(self) -> bool:
         """Whether the PIM's list (category and name only, by id) gives this search's page."""
         return self.filters.is_empty() and self.sort is None
+
+    @property
+    def plain(self) -> bool:
+        """A listing in catalogue order: no words, filters or sort, and no total or facets read.
+
+        The PIM's list gives it (by id), as v1 did: a v1 client gets the same
+        pages, in one round fewer requests than through the search source.
+        """
+        return (
+            self.listable and not words_of(self.query or "") and not self.facets and not self.total
+        )
 
     def effective_sort(self) -> str:
         """The order the search source applies: relevance needs words, else the newest first."""

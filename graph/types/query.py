@@ -114,6 +114,7 @@ class Query:
             first=24 if first is None else first,
             after=after or None,
             facets=selects(info, "facets"),
+            total=selects(info, "totalCount"),
         )
         with public_errors():
             listing = await search.product_search(scope_of(info), request, reads_below(info))
