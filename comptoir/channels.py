@@ -32,6 +32,11 @@ class ChannelConfig:
     (CORS); ``("*",)`` allows any origin; empty, none (the default)."""
     allow_credentials: bool = False
     """Whether those origins may send credentials (cookies, TLS client certificates)."""
+    lead_time_days: int = 3
+    """Working days a home delivery takes at most, for promises comptoir estimates while the
+    OMS is unavailable."""
+    delivery_price: str = "4.90"
+    """The price of that estimated home delivery, in the channel's currency."""
 
 
 class ChannelRegistry:
@@ -96,6 +101,12 @@ def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
             f'channel {code!r}: allow_credentials needs named origins, not "*" (browsers refuse'
             " credentials to any origin)"
         )
+    lead_time = table.get("lead_time_days", 3)
+    if not isinstance(lead_time, int) or isinstance(lead_time, bool) or not 1 <= lead_time <= 60:
+        raise ChannelsFileError(f"channel {code!r}: lead_time_days must be a whole number, 1 to 60")
+    price = str(table.get("delivery_price", "4.90"))
+    if not re.fullmatch(r"\d{1,6}(\.\d{1,2})?", price):
+        raise ChannelsFileError(f'channel {code!r}: delivery_price must be a decimal, e.g. "4.90"')
     return ChannelConfig(
         code=code,
         key=str(table["key"]),
@@ -106,6 +117,8 @@ def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
         staff=staff,
         allowed_origins=origins,
         allow_credentials=credentials,
+        lead_time_days=lead_time,
+        delivery_price=price,
     )
 
 

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         description="How often what survived a full collection is kept out of later ones"
         " (comptoir/heap.py); 0 keeps CPython's default collections.",
     )
+    promise_cache_s: float = Field(
+        60.0,
+        description="How long a delivery promise (POST /promises) is reused for the same skus,"
+        " quantities, destination cell and channel; 0: asked every time.",
+    )
     channels: Path | None = None
     jwt_secret: str | None = None
     jwt_audience: str | None = None

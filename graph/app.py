@@ -197,6 +197,7 @@ def create_app(
                 cache,
                 FreshnessPolicy(settings.cache_stale_window_s),
                 stale_while_revalidate=swr,
+                max_ages={"oms.promises": settings.promise_cache_s},
             )
             stack.push_async_callback(sources.wait_background)
             held = await stack.enter_async_context(

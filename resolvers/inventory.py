@@ -149,15 +149,25 @@ def available_for_sale(scope: RequestScope, product: ProductDoc) -> bool:
 
 
 async def locations(
-    scope: RequestScope, near: GeoPoint | None, radius_km: float | None, kind: str | None
+    scope: RequestScope,
+    near: GeoPoint | None,
+    radius_km: float | None,
+    kind: str | None,
+    accepts_returns: bool | None = None,
 ) -> list[NearbyLocation]:
-    """Warehouses and stores, of one ``kind`` or all; by id, or nearest first from ``near``."""
+    """Warehouses and stores, of one ``kind`` or all, taking returns or not (``None``: either);
+    by id, or nearest first from ``near``."""
     if radius_km is not None and radius_km < 0:
         raise InvalidArgument("`radiusKm` must not be negative")
     if near is not None:
         near.check("near")
     await load_locations(scope)
-    docs = [d for d in scope.catalog.location_index().values() if kind is None or d["kind"] == kind]
+    docs = [
+        d
+        for d in scope.catalog.location_index().values()
+        if (kind is None or d["kind"] == kind)
+        and (accepts_returns is None or d.get("accepts_returns", False) is accepts_returns)
+    ]
     if near is None:
         return [NearbyLocation(d, None) for d in sorted(docs, key=lambda d: d["id"])]
     return nearest(docs, near.latitude, near.longitude, radius_km)

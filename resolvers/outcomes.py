@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Generic, ParamSpec, TypeVar
 
 from comptoir.resolvers.scope import RequestScope
-from comptoir.sources.held import ORDER, Submitted, WriteKind
+from comptoir.sources.held import ORDER, RETURN, Submitted, WriteKind
 from comptoir.sources.outbox import OutboxUnavailable, OutboxWrite, WriteStatus
 
 D = TypeVar("D")
@@ -77,7 +77,7 @@ def needs_the_outbox(
         except OutboxUnavailable:
             problem = Problem(
                 None,
-                "orders and accounts cannot be taken right now;"
+                "orders, returns and accounts cannot be taken right now;"
                 " try again shortly with the same idempotencyKey",
                 "OUTBOX_UNAVAILABLE",
             )
@@ -101,7 +101,11 @@ def refusal(kind: WriteKind, error: str, message: str) -> Problem:
         return key_reused()
     if "unknown_customer" in error:
         return Problem(None, "the OMS does not know this customer", "UNKNOWN_CUSTOMER")
-    code = "ORDER_REFUSED" if kind is ORDER else "ACCOUNT_REFUSED"
+    if "not_returnable" in error:
+        return Problem(None, f"the OMS refused the return: {message or error}", "NOT_RETURNABLE")
+    if "order_not_found" in error:
+        return Problem(("input", "orderId"), "no such order", "UNKNOWN_ORDER")
+    code = {ORDER: "ORDER_REFUSED", RETURN: "RETURN_REFUSED"}.get(kind, "ACCOUNT_REFUSED")
     return Problem(None, f"the {kind.source} refused it: {message or error}", code)
 
 

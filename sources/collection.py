@@ -41,12 +41,18 @@ FetchMany = Callable[[list[str]], Awaitable[tuple[Mapping[str, Any], float | Non
 
 @dataclass(frozen=True, slots=True)
 class CollectionSpec:
-    """How one collection is cached: its source, name, default freshness and revalidation mode."""
+    """How one collection is cached: its source, name, default freshness and revalidation mode.
+
+    ``serve_stale`` false: an entry past its freshness is never an answer,
+    not even when the source fails (a delivery promise is worth nothing once
+    it has lapsed), and the backend keeps it no longer than its freshness.
+    """
 
     source: str
     name: str
     default_max_age_s: float
     stale_while_revalidate: bool = False
+    serve_stale: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +143,8 @@ class CachedCollection:
         provenance = report.provenance
         for index, (item_id, entry) in enumerate(zip(ids, entries, strict=True)):
             state = Freshness.GONE if entry is None else self._policy.state(entry, now)
+            if state is Freshness.STALE and not self.spec.serve_stale:
+                state = Freshness.GONE
             if state is Freshness.FRESH:
                 results[index] = entry.value  # type: ignore[union-attr]  # FRESH implies an entry
                 hits += 1
@@ -221,6 +229,8 @@ class CachedCollection:
         if not values:
             return
         age = self.spec.default_max_age_s if max_age is None else max_age
+        if age <= 0 and not self.spec.serve_stale:
+            return  # never fresh, never served: not worth a write
         now = self._clock()
         entries = {
             self.key(item_id): CacheEntry(value, now, age) for item_id, value in values.items()
@@ -230,7 +240,8 @@ class CachedCollection:
             # Pages of one owner (a customer's orders) are tagged with the owner's key,
             # so that invalidating the owner's id drops every page.
             tags = {self.key(item_id): self.key(self._owner_of(item_id)) for item_id in values}
-        await self._cache.set_many(entries, self._policy.ttl_s(age), tags)
+        ttl = self._policy.ttl_s(age) if self.spec.serve_stale else age
+        await self._cache.set_many(entries, ttl, tags)
 
     def _revalidate(self, ids: list[str]) -> None:
         fresh_ids = [i for i in ids if i not in self._revalidating and i not in self._inflight]

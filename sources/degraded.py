@@ -55,6 +55,10 @@ class DegradedReport:
         """Forget ``source`` in ``mode``: the request answered another way (a fallback)."""
         self._entries.pop((source, mode), None)
 
+    def has(self, source: str, mode: DegradedMode) -> bool:
+        """Whether ``source`` was already reported in ``mode``."""
+        return (source, mode) in self._entries
+
     def entries(self) -> list[dict[str, str]]:
         """The report, in the order the degradations happened."""
         return [{"source": source, "mode": mode} for source, mode in self._entries]

@@ -39,9 +39,9 @@ from comptoir.sources.crm.models import CustomerDoc
 from comptoir.sources.errors import SourceRejected, SourceResponseInvalid, SourceUnavailable
 from comptoir.sources.http import SourceClient
 from comptoir.sources.models import money_string
-from comptoir.sources.oms.client import create_order
-from comptoir.sources.oms.loaders import CUSTOMER_ORDERS
-from comptoir.sources.oms.models import OrderDoc
+from comptoir.sources.oms.client import create_order, create_return
+from comptoir.sources.oms.loaders import CUSTOMER_ORDERS, ORDERS
+from comptoir.sources.oms.models import OrderDoc, ReturnDoc
 from comptoir.sources.outbox import (
     Deliver,
     Delivered,
@@ -77,14 +77,24 @@ _LATER = frozenset({408, 425, 429})
 Send = Callable[[SourceClient, Mapping[str, Any], str], Awaitable[Mapping[str, Any]]]
 """A source client's POST of one write with its idempotency key; the source's document."""
 
-AfterDelivery = Callable[[SourceSet, Mapping[str, Any]], Awaitable[None]]
-"""What must follow a delivery (dropping cached reads that now miss the new document)."""
+AfterDelivery = Callable[[SourceSet, Mapping[str, Any], Mapping[str, Any]], Awaitable[None]]
+"""What must follow a delivery (dropping cached reads that now miss the new document): called
+with the source's document and the body that was sent."""
 
 
-async def _order_listed(sources: SourceSet, doc: Mapping[str, Any]) -> None:
+async def _order_listed(
+    sources: SourceSet, doc: Mapping[str, Any], body: Mapping[str, Any]
+) -> None:
     # The shopper's order list now holds it: the next read asks the OMS again.
     collection = sources.collection(CUSTOMER_ORDERS.source, CUSTOMER_ORDERS.name)
     await collection.invalidate([doc["customer_id"]])
+
+
+async def _return_recorded(
+    sources: SourceSet, doc: Mapping[str, Any], body: Mapping[str, Any]
+) -> None:
+    # The order now lists the return and less to return: the next read asks the OMS again.
+    await sources.collection(ORDERS.source, ORDERS.name).invalidate([body["order_id"]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +120,8 @@ class WriteKind:
 
 ORDER = WriteKind("order", "oms", "/orders", create_order, "PENDING-O-", _order_listed)
 CUSTOMER = WriteKind("customer", "crm", "/customers", create_customer, "PENDING-CU-")
-KINDS = {kind.name: kind for kind in (ORDER, CUSTOMER)}
+RETURN = WriteKind("return", "oms", "/returns", create_return, "PENDING-R-", _return_recorded)
+KINDS = {kind.name: kind for kind in (ORDER, CUSTOMER, RETURN)}
 
 
 def idempotency_key(name: str, *scope: str) -> str:
@@ -142,7 +153,7 @@ def deliverer(sources: SourceSet) -> Deliver:
             return Unavailable(str(exc))
         if kind.after_delivery is not None:
             try:
-                await kind.after_delivery(sources, doc)
+                await kind.after_delivery(sources, doc, write.resolved_body())
             except Exception:  # the write is delivered whatever a follow-up does
                 log.exception("after delivering write %s", write.id)
         return Delivered(result=doc, remote_id=str(doc["id"]))
@@ -201,6 +212,21 @@ def held_order(write: OutboxWrite, customer_id: str | None = None) -> OrderDoc:
         "returns": [],
     }
     return cast(OrderDoc, doc)
+
+
+def held_return(write: OutboxWrite) -> ReturnDoc:
+    """A held return as an OMS-shaped return under its provisional id, status ``requested``."""
+    body = write.body
+    doc: dict[str, Any] = {
+        "id": write.id,
+        "status": "requested",
+        "method": body["method"],
+        "location_id": body.get("location_id"),
+        "lines": [dict(line) for line in body["lines"]],
+        "refund": None,
+        "created_at": datetime.fromtimestamp(write.created_at, UTC).isoformat(),
+    }
+    return cast(ReturnDoc, doc)
 
 
 def held_customer(write: OutboxWrite) -> CustomerDoc:
@@ -305,6 +331,14 @@ class HeldWrites:
         if held is not None and held.kind == CUSTOMER.name:
             return [customer_id, held.id]
         return [customer_id]
+
+    async def returns_of(self, customer_id: str, order_id: str) -> list[OutboxWrite]:
+        """The returns of one of the customer's orders still held for the OMS, oldest first."""
+        found: list[OutboxWrite] = []
+        for subject in await self.aliases(customer_id):
+            found += await self.store.pending_for_subject(subject, RETURN.name)
+        found.sort(key=lambda w: w.seq)
+        return [w for w in found if w.body.get("order_id") == order_id]
 
     async def orders_of(self, customer_id: str) -> list[OrderDoc]:
         """The customer's orders held for the OMS, newest first (under any of their ids)."""

@@ -8,6 +8,7 @@ and its line in ``/readyz`` follow from that entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -84,12 +85,15 @@ class SourceSet:
         policy: FreshnessPolicy,
         *,
         stale_while_revalidate: Iterable[str] = (),
+        max_ages: Mapping[str, float] | None = None,
         plugins: Iterable[SourcePlugin] = SOURCES,
     ) -> None:
+        """``max_ages`` sets the default freshness of ``source.collection`` names (settings)."""
         self.clients = dict(clients)
         self.cache = cache
         self.plugins = {p.name: p for p in plugins}
         swr = set(stale_while_revalidate)
+        ages = dict(max_ages or {})
         self.collections: dict[str, dict[str, CachedCollection]] = {}
         for plugin in self.plugins.values():
 
@@ -99,8 +103,11 @@ class SourceSet:
                 *,
                 owner_of: Callable[[str], str] | None = None,
             ) -> CachedCollection:
-                if f"{spec.source}.{spec.name}" in swr:
-                    spec = CollectionSpec(spec.source, spec.name, spec.default_max_age_s, True)
+                name = f"{spec.source}.{spec.name}"
+                if name in ages:
+                    spec = dataclasses.replace(spec, default_max_age_s=ages[name])
+                if name in swr:
+                    spec = dataclasses.replace(spec, stale_while_revalidate=True)
                 return CachedCollection(spec, fetch, cache, policy, owner_of=owner_of)
 
             self.collections[plugin.name] = plugin.collections(self.clients[plugin.name], factory)

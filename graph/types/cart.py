@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from comptoir.graph.context import GraphInfo
 from comptoir.graph.fields import field
 from comptoir.graph.types.common import Money, UserError, money, user_errors
+from comptoir.graph.types.delivery import DeliveryOption, DestinationInput, options_for
 from comptoir.graph.types.product import Variant
 from comptoir.resolvers.cart import LineRequest, Quote
 
@@ -58,6 +61,7 @@ class Promotion:
 class Cart:
     """The lines that can be sold, priced; the others are in `userErrors`."""
 
+    requested: strawberry.Private[list[tuple[str, int]]]
     lines: list[CartLine] = strawberry.field(description="The lines that can be sold, priced.")
     promotions: list[Promotion] = strawberry.field(
         description="Promotions applied; empty when the promotion engine is unavailable."
@@ -73,6 +77,22 @@ class Cart:
         " and coupons refused."
     )
 
+    @field(
+        description="How and when the cart's lines can reach `destination`, fastest first, as the"
+        " OMS promises it (estimated while it is unavailable); each option lists the skus it"
+        " delivers. Empty for an empty cart."
+    )
+    async def delivery_options(
+        self,
+        info: GraphInfo,
+        destination: Annotated[
+            DestinationInput, strawberry.argument(description="Where to deliver.")
+        ],
+    ) -> list[DeliveryOption] | None:
+        if not self.requested:
+            return []
+        return await options_for(info, self.requested, destination)
+
 
 def line_requests(lines: list[CartLineInput]) -> list[LineRequest]:
     """The lines as the pricing rules take them."""
@@ -83,6 +103,7 @@ def cart_of(quote: Quote) -> Cart:
     """The GraphQL cart of a priced cart."""
     currency = quote.currency
     return Cart(
+        requested=[(line.sku, line.quantity) for line in quote.lines],
         lines=[
             CartLine(
                 sku=strawberry.ID(line.sku),

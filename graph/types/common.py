@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from comptoir.resolvers.inventory import GeoPoint
 from comptoir.resolvers.outcomes import Problem
+
+
+def described(value: str, description: str) -> Any:
+    """An enum member's value with its GraphQL description (``strawberry.enum_value``).
+
+    Typed ``Any`` so that the member's ``.value`` reads as its plain value, as strawberry
+    serves it.
+    """
+    return strawberry.enum_value(value, description=description)
 
 
 @strawberry.type(description="An amount of money in one currency.")

@@ -7,7 +7,7 @@ import enum
 import strawberry
 from comptoir.graph.errors import public_errors
 from comptoir.graph.fields import field
-from comptoir.graph.types.common import GeoPointInput
+from comptoir.graph.types.common import GeoPointInput, described
 from comptoir.resolvers.inventory import NearbyLocation, VariantStock, stores_near
 from comptoir.sources.erp.models import LocationDoc
 
@@ -16,8 +16,8 @@ from comptoir.sources.erp.models import LocationDoc
 class LocationKind(enum.Enum):
     """The ERP's location kinds."""
 
-    WAREHOUSE = "warehouse"
-    STORE = "store"
+    WAREHOUSE = described("warehouse", description="A warehouse.")
+    STORE = described("store", description="A store.")
 
 
 _KINDS = {kind.value: kind for kind in LocationKind}
@@ -45,6 +45,9 @@ class Location:
     click_and_collect: bool = strawberry.field(
         description="Stock here can be reserved for pick-up here."
     )
+    accepts_returns: bool = strawberry.field(
+        description="A store that takes back items bought on any channel."
+    )
     distance_km: float | None = strawberry.field(
         description="Great-circle distance in km from the point asked for; null when none was."
     )
@@ -62,6 +65,7 @@ class Location:
         self.longitude = doc["longitude"]
         self.ship_from = doc["ship_from"]
         self.click_and_collect = doc["click_and_collect"]
+        self.accepts_returns = doc.get("accepts_returns", False)
         self.distance_km = round(distance, 3) if distance is not None else None
 
     @classmethod

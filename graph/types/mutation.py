@@ -14,9 +14,12 @@ from comptoir.graph.fields import mutation
 from comptoir.graph.types.cart import CartLineInput, line_requests
 from comptoir.graph.types.common import UserError, user_errors
 from comptoir.graph.types.customer import Customer
+from comptoir.graph.types.delivery import DeliveryMode
 from comptoir.graph.types.loyalty import LoyaltyAccount
-from comptoir.graph.types.order import DeliveryMode, Order
-from comptoir.resolvers import customers, loyalty, orders
+from comptoir.graph.types.order import Order
+from comptoir.graph.types.returns import RequestReturnInput, RequestReturnPayload, Return
+from comptoir.resolvers import customers, loyalty, orders, returns
+from comptoir.resolvers.returns import ReturnView
 
 
 @strawberry.input(description="A postal address for home delivery.")
@@ -137,7 +140,7 @@ class RedeemLoyaltyPointsPayload:
     )
 
 
-@strawberry.type(description="Write: accounts, orders and loyalty redemptions.")
+@strawberry.type(description="Write: accounts, orders, returns and loyalty redemptions.")
 class Mutation:
     """Every write of comptoir."""
 
@@ -177,6 +180,24 @@ class Mutation:
             )
         return PlaceOrderPayload(
             order=Order(doc=result.doc, pending=result.pending) if result.doc else None,
+            pending=result.pending,
+            user_errors=user_errors(result.problems),
+        )
+
+    @mutation(
+        description="Ask to return some of an order's units (its owner, or a staff channel);"
+        " checked against the order first, held and sent later when the OMS is unavailable."
+    )
+    async def request_return(
+        self, info: GraphInfo, input: RequestReturnInput, idempotency_key: str
+    ) -> RequestReturnPayload:
+        context = info.context
+        with public_errors():  # the order could not be read to check the return
+            result = await returns.request_return(
+                context.scope, context.held, input.request(), idempotency_key
+            )
+        return RequestReturnPayload(
+            return_=Return(view=ReturnView(result.doc, result.pending)) if result.doc else None,
             pending=result.pending,
             user_errors=user_errors(result.problems),
         )

@@ -15,6 +15,7 @@ from comptoir.graph.errors import public_errors
 from comptoir.graph.fields import catalog_field, field
 from comptoir.graph.lookahead import reads_below
 from comptoir.graph.types.common import Money, money
+from comptoir.graph.types.delivery import DeliveryOption, DestinationInput, options_for
 from comptoir.graph.types.location import Availability
 from comptoir.graph.types.media import Media, media_list
 from comptoir.resolvers import catalog, inventory, pricing
@@ -229,6 +230,20 @@ class Variant:
     )
     def availability(self, scope: RequestScope) -> Availability:
         return Availability(inventory.variant_stock(scope, self.doc["id"]))
+
+    @field(
+        description="How and when `quantity` units can reach `destination`, fastest first, as the"
+        " OMS promises it (estimated while it is unavailable); empty when it cannot.",
+    )
+    async def delivery_options(
+        self,
+        info: GraphInfo,
+        destination: Annotated[
+            DestinationInput, strawberry.argument(description="Where to deliver.")
+        ],
+        quantity: Annotated[int, strawberry.argument(description="Units, 1 to 99.")] = 1,
+    ) -> list[DeliveryOption] | None:
+        return await options_for(info, [(self.doc["id"], quantity)], destination)
 
     @classmethod
     async def resolve_reference(cls, info: GraphInfo, sku: strawberry.ID) -> Variant | None:

@@ -127,8 +127,8 @@ class Query:
         return Category(doc=doc) if doc else None
 
     @field(
-        description="Warehouses and stores, optionally of one kind; with `near`, nearest first"
-        " (within `radiusKm` when given)."
+        description="Warehouses and stores, optionally of one kind, or only those that take"
+        " returns (or not); with `near`, nearest first (within `radiusKm` when given)."
     )
     async def locations(
         self,
@@ -136,11 +136,21 @@ class Query:
         near: GeoPointInput | None = strawberry.UNSET,
         radius_km: float | None = strawberry.UNSET,
         kind: LocationKind | None = strawberry.UNSET,
+        accepts_returns: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only stores that take returns; false: only those that do not."
+            ),
+        ] = strawberry.UNSET,
     ) -> list[Location]:
         point = near.point() if near else None
         with public_errors():
             found = await inventory.locations(
-                scope_of(info), point, radius_km or None, kind.value if kind else None
+                scope_of(info),
+                point,
+                radius_km or None,
+                kind.value if kind else None,
+                accepts_returns if isinstance(accepts_returns, bool) else None,
             )
         return [Location.near(n) for n in found]
 

@@ -44,6 +44,7 @@ class LocationDoc(TypedDict):
     longitude: float
     ship_from: bool
     click_and_collect: bool
+    accepts_returns: NotRequired[bool]
     updated_at: NotRequired[str]
 
 
