@@ -14,7 +14,7 @@ The resolvers call :class:`HeldWrites`; the lifespan opens it with
 :func:`open_held_writes`, on the outbox of ``COMPTOIR_OUTBOX_URL``
 (PostgreSQL, shared by every instance) or a SQLite file under the data
 directory; the OMS's and the CRM's POSTs are their clients'
-``create_order`` and ``create_customer``.
+``create_order``, ``create_return`` and ``create_customer``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ points needs the CRM's live balance and is refused while it is unavailable.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from comptoir.graph.context import GraphInfo
 from comptoir.graph.errors import public_errors
@@ -189,7 +191,18 @@ class Mutation:
         " checked against the order first, held and sent later when the OMS is unavailable."
     )
     async def request_return(
-        self, info: GraphInfo, input: RequestReturnInput, idempotency_key: str
+        self,
+        info: GraphInfo,
+        input: Annotated[
+            RequestReturnInput, strawberry.argument(description="What to send back, how, where.")
+        ],
+        idempotency_key: Annotated[
+            str,
+            strawberry.argument(
+                description="One key per return asked for (1 to 200 characters), sent again on"
+                " every retry: the same key always answers the same return."
+            ),
+        ],
     ) -> RequestReturnPayload:
         context = info.context
         with public_errors():  # the order could not be read to check the return
