@@ -142,7 +142,7 @@ def main() -> None:
     )
     parser.add_argument("--scale", choices=("full", "small"), default="small")
     parser.add_argument("--runs", type=int, default=3, help="cold pages, each a fresh process")
-    parser.add_argument("--warm", type=int, default=100, help="warm pages per mode")
+    parser.add_argument("--warm", type=int, default=60, help="warm pages per mode")
     parser.add_argument("--delay", type=float, default=0.05, help="seconds per upstream answer")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".comptoir" / "bench")
     args = parser.parse_args()
