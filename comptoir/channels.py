@@ -33,8 +33,8 @@ class ChannelConfig:
     allow_credentials: bool = False
     """Whether those origins may send credentials (cookies, TLS client certificates)."""
     lead_time_days: int = 3
-    """Working days a home delivery takes at most, for promises comptoir estimates while the
-    OMS is unavailable."""
+    """Days before an estimated home delivery arrives at the earliest (two more at the latest),
+    while the OMS is unavailable and comptoir estimates delivery options itself."""
     delivery_price: str = "4.90"
     """The price of that estimated home delivery, in the channel's currency."""
 
