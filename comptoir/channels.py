@@ -9,7 +9,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+PUBLIC_MAX_COST: Final = 5_000
+"""Default most one request may cost on a channel that is not staff (``max_cost``)."""
+
+STAFF_MAX_COST: Final = 25_000
+"""Default most one request may cost on a staff channel."""
+
+PUBLIC_RATE_LIMIT: Final = 6_000_000
+"""Default cost a channel that is not staff may spend per window, all its callers together."""
+
+STAFF_RATE_LIMIT: Final = 600_000
+"""Default cost a staff channel may spend per window."""
+
+SHOPPER_RATE_LIMIT: Final = 60_000
+"""Default cost one signed-in shopper may spend per window, on one channel."""
+
+RATE_LIMIT_WINDOW_S: Final = 60
+"""Default length of a rate-limit window, in seconds."""
 
 
 class ChannelsFileError(ValueError):
@@ -37,6 +55,16 @@ class ChannelConfig:
     while the OMS is unavailable and comptoir estimates delivery options itself."""
     delivery_price: str = "4.90"
     """The price of that estimated home delivery, in the channel's currency."""
+    max_cost: int = PUBLIC_MAX_COST
+    """The most one request may cost (``graph/cost_model.py``); over it, refused unexecuted."""
+    rate_limit: int = PUBLIC_RATE_LIMIT
+    """Cost the whole channel may spend per window, shared by every instance; 0: no limit."""
+    shopper_rate_limit: int = SHOPPER_RATE_LIMIT
+    """Cost one signed-in shopper may spend per window on this channel; 0: no limit of its own."""
+    rate_limit_window_s: int = RATE_LIMIT_WINDOW_S
+    """The length of the windows of both rate limits."""
+    trusted_documents: bool = False
+    """Whether the channel runs only documents registered with ``comptoir documents push``."""
 
 
 class ChannelRegistry:
@@ -49,6 +77,10 @@ class ChannelRegistry:
     def channels(self) -> list[ChannelConfig]:
         """Every configured channel."""
         return list(self._by_code.values())
+
+    def by_code(self, code: str) -> ChannelConfig | None:
+        """The channel whose table is ``[channels.<code>]``, or ``None``."""
+        return self._by_code.get(code)
 
     def by_key(self, key: str | None) -> ChannelConfig | None:
         """The channel whose key is ``key`` (compared in constant time), or ``None``."""
@@ -107,6 +139,19 @@ def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
     price = str(table.get("delivery_price", "4.90"))
     if not re.fullmatch(r"\d{1,6}(\.\d{1,2})?", price):
         raise ChannelsFileError(f'channel {code!r}: delivery_price must be a decimal, e.g. "4.90"')
+    limits = {
+        "max_cost": STAFF_MAX_COST if staff else PUBLIC_MAX_COST,
+        "rate_limit": STAFF_RATE_LIMIT if staff else PUBLIC_RATE_LIMIT,
+        "shopper_rate_limit": SHOPPER_RATE_LIMIT,
+        "rate_limit_window_s": RATE_LIMIT_WINDOW_S,
+    }
+    for name, default in limits.items():
+        value = table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ChannelsFileError(f"channel {code!r}: {name} must be a whole number >= 0")
+        limits[name] = value
+    if limits["max_cost"] < 1 or limits["rate_limit_window_s"] < 1:
+        raise ChannelsFileError(f"channel {code!r}: max_cost and rate_limit_window_s must be >= 1")
     return ChannelConfig(
         code=code,
         key=str(table["key"]),
@@ -119,7 +164,19 @@ def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
         allow_credentials=credentials,
         lead_time_days=lead_time,
         delivery_price=price,
+        max_cost=limits["max_cost"],
+        rate_limit=limits["rate_limit"],
+        shopper_rate_limit=limits["shopper_rate_limit"],
+        rate_limit_window_s=limits["rate_limit_window_s"],
+        trusted_documents=_flag(code, table, "trusted_documents"),
     )
+
+
+def _flag(code: str, table: Mapping[str, Any], name: str) -> bool:
+    value = table.get(name, False)
+    if not isinstance(value, bool):
+        raise ChannelsFileError(f"channel {code!r}: {name} must be true or false")
+    return value
 
 
 def parse_channels(text: str) -> ChannelRegistry:

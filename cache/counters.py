@@ -1,0 +1,229 @@
+"""Counters of what was spent per window, shared by every process through Redis, else in-process.
+
+A :class:`Bucket` holds up to ``limit`` units per window. :meth:`spend` takes
+``amount`` from every bucket it is given, all or nothing: when one of them
+lacks room, nothing is taken and the answer says how long until that bucket's
+window ends. A window starts with the first spending and lasts ``window_s``
+(a fixed window, one key per bucket with an expiry).
+
+On Redis the check and the spending are one Lua script, atomic across every
+process. Redis unreachable is never an error: the spending is counted in
+this process instead (each process then allows the whole limit), and Redis
+is used again once it answers, with the same breaker and timeout as the
+cache's (:mod:`comptoir.cache.redis`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import redis.asyncio as aioredis
+from comptoir.cache.deadline import within
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from comptoir.breaker import CircuitBreaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One budget: its key (shared by every process) and what it holds per window."""
+
+    key: str
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """The answer to :meth:`WindowCounters.spend`."""
+
+    allowed: bool
+    retry_after_s: float
+    """Refused: seconds until the window of the bucket that lacked room ends; else 0."""
+    remaining: int
+    """Allowed: the least any bucket has left; refused: 0."""
+
+
+class WindowCounters(Protocol):
+    """Buckets of units spent per window."""
+
+    @property
+    def backend(self) -> str:
+        """``"redis"`` or ``"memory"``."""
+        ...
+
+    async def spend(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
+        """Take ``amount`` from every bucket, or from none when one of them lacks room."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class LocalCounters:
+    """Buckets counted in this process."""
+
+    _SWEEP_AT: Final = 10_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._used: dict[str, tuple[int, float]] = {}
+
+    @property
+    def backend(self) -> str:
+        """Always ``"memory"``."""
+        return "memory"
+
+    async def spend(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
+        """Take ``amount`` from every bucket, or from none (see :class:`WindowCounters`)."""
+        return self.spend_now(buckets, amount, window_s)
+
+    def spend_now(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
+        """:meth:`spend`, without awaiting."""
+        now = self._clock()
+        if len(self._used) >= self._SWEEP_AT:
+            self._used = {k: v for k, v in self._used.items() if v[1] > now}
+        wait = 0.0
+        current = []
+        for bucket in buckets:
+            used, ends = self._used.get(bucket.key, (0, now + window_s))
+            if ends <= now:
+                used, ends = 0, now + window_s
+            current.append((used, ends))
+            if used + amount > bucket.limit:
+                wait = max(wait, ends - now)
+        if wait > 0:
+            return Spent(False, wait, 0)
+        remaining = None
+        for bucket, (used, ends) in zip(buckets, current, strict=True):
+            self._used[bucket.key] = (used + amount, ends)
+            left = bucket.limit - used - amount
+            remaining = left if remaining is None else min(remaining, left)
+        return Spent(True, 0.0, 0 if remaining is None else remaining)
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+# KEYS: the buckets; ARGV[1]: the amount, ARGV[2]: the window in ms, ARGV[2 + i]: KEYS[i]'s limit.
+# Returns {allowed (0/1), ms until the refusing window ends, least remaining}.
+_SPEND_LUA: Final = """
+local amount = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local used = tonumber(redis.call('GET', key) or '0')
+  if used + amount > tonumber(ARGV[i + 2]) then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 1 then ttl = window end
+    if ttl > wait then wait = ttl end
+  end
+end
+if wait > 0 then
+  return {0, wait, 0}
+end
+local remaining = -1
+for i, key in ipairs(KEYS) do
+  local used = redis.call('INCRBY', key, amount)
+  if redis.call('PTTL', key) < 0 then
+    redis.call('PEXPIRE', key, window)
+  end
+  local left = tonumber(ARGV[i + 2]) - used
+  if remaining < 0 or left < remaining then
+    remaining = left
+  end
+end
+return {1, 0, remaining}
+"""
+
+
+class RedisCounters:
+    """Buckets in Redis, shared by every process; counted in this process while Redis is down."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        op_timeout_s: float = 0.05,
+        connect_timeout_s: float = 0.2,
+        breaker_failures: int = 3,
+        breaker_reset_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=None,
+            socket_connect_timeout=connect_timeout_s,
+            retry_on_timeout=False,
+            retry=Retry(NoBackoff(), 0),
+            protocol=2,
+        )
+        self._script = self._client.register_script(_SPEND_LUA)
+        self._bound_s = op_timeout_s + connect_timeout_s
+        self._breaker = CircuitBreaker(breaker_failures, breaker_reset_s, clock)
+        self._local = LocalCounters(clock)
+        self._down = False
+
+    @property
+    def backend(self) -> str:
+        """Always ``"redis"``."""
+        return "redis"
+
+    @property
+    def up(self) -> bool:
+        """Whether the last spending reached Redis."""
+        return not self._down
+
+    async def spend(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
+        """Take ``amount`` from every bucket in one script call (in-process when Redis is down)."""
+        if not buckets:
+            return Spent(True, 0.0, 0)
+        if not self._breaker.allow():
+            return self._local.spend_now(buckets, amount, window_s)
+        window_ms = max(1, math.ceil(window_s * 1000))
+        args = [amount, window_ms, *(b.limit for b in buckets)]
+        try:
+            answer = await within(
+                self._bound_s, self._script(keys=[b.key for b in buckets], args=args)
+            )
+        except (RedisError, OSError) as exc:  # OSError covers TimeoutError
+            self._breaker.failure()
+            if not self._down:
+                self._down = True
+                log.warning("rate limits counted in this process: Redis unreachable (%s)", exc)
+            return self._local.spend_now(buckets, amount, window_s)
+        except BaseException:
+            self._breaker.abandon()
+            raise
+        self._breaker.success()
+        if self._down:
+            self._down = False
+            log.info("rate limits counted in Redis again")
+        allowed, wait_ms, remaining = (int(v) for v in answer)
+        return Spent(bool(allowed), wait_ms / 1000, max(0, remaining))
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        with contextlib.suppress(RedisError, OSError):
+            await self._client.aclose()
+
+
+def build_counters(
+    redis_url: str | None, *, op_timeout_s: float = 0.05, breaker_reset_s: float = 5.0
+) -> WindowCounters:
+    """Counters in Redis when ``redis_url`` is given, else in this process."""
+    if redis_url:
+        return RedisCounters(
+            redis_url, op_timeout_s=op_timeout_s, breaker_reset_s=breaker_reset_s
+        )
+    return LocalCounters()
