@@ -223,7 +223,5 @@ def build_counters(
 ) -> WindowCounters:
     """Counters in Redis when ``redis_url`` is given, else in this process."""
     if redis_url:
-        return RedisCounters(
-            redis_url, op_timeout_s=op_timeout_s, breaker_reset_s=breaker_reset_s
-        )
+        return RedisCounters(redis_url, op_timeout_s=op_timeout_s, breaker_reset_s=breaker_reset_s)
     return LocalCounters()

@@ -11,10 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-PUBLIC_MAX_COST: Final = 5_000
+PUBLIC_MAX_COST: Final = 10_000
 """Default most one request may cost on a channel that is not staff (``max_cost``)."""
 
-STAFF_MAX_COST: Final = 25_000
+STAFF_MAX_COST: Final = 50_000
 """Default most one request may cost on a staff channel."""
 
 PUBLIC_RATE_LIMIT: Final = 6_000_000
@@ -152,6 +152,12 @@ def _channel_from_table(code: str, table: Mapping[str, Any]) -> ChannelConfig:
         limits[name] = value
     if limits["max_cost"] < 1 or limits["rate_limit_window_s"] < 1:
         raise ChannelsFileError(f"channel {code!r}: max_cost and rate_limit_window_s must be >= 1")
+    for name in ("rate_limit", "shopper_rate_limit"):
+        if 0 < limits[name] < limits["max_cost"]:
+            # A request that may cost more than a whole window could never run.
+            raise ChannelsFileError(
+                f"channel {code!r}: {name} ({limits[name]}) is below max_cost ({limits['max_cost']})"
+            )
     return ChannelConfig(
         code=code,
         key=str(table["key"]),

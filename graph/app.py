@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator, Mapping
 
 import httpx
 from comptoir.cache.backend import CacheBackend
+from comptoir.cache.counters import WindowCounters, build_counters
 from comptoir.cache.factory import Tiers, build_cache
 from comptoir.cache.policy import FreshnessPolicy
 from comptoir.graph.answers import PRIVATE_ROOTS, AnswerCache
+from comptoir.graph.budget import CostBudget
 from comptoir.graph.cors import CorsGate, CorsPolicy
 from comptoir.graph.documents import DocumentCache
 from comptoir.graph.endpoint import GraphQLEndpoint, Ide
@@ -20,6 +22,8 @@ from comptoir.graph.hooks import receive_hook
 from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema, limit_rules, schema_version
 from comptoir.graph.state import AppState
+from comptoir.graph.trusted.gate import TrustedDocuments
+from comptoir.graph.trusted.store import DocumentStore, open_document_store
 from comptoir.sources.held import OutboxPlace, open_held_writes
 from comptoir.sources.http import SourceClient
 from comptoir.sources.registry import SOURCES, SourceSet
@@ -107,8 +111,10 @@ def _graphiql(state: AppState) -> Ide:
     return ide
 
 
-def _endpoint(state: AppState, cache: CacheBackend) -> GraphQLEndpoint:
-    """``/graphql``: the schema, its document cache, the response cache, GraphiQL."""
+def _endpoint(
+    state: AppState, cache: CacheBackend, counters: WindowCounters, documents: DocumentStore
+) -> GraphQLEndpoint:
+    """``/graphql``: the schema, its document cache, the response cache, limits, GraphiQL."""
     settings = state.settings
     schema = build_schema()
     answers = None
@@ -131,6 +137,8 @@ def _endpoint(state: AppState, cache: CacheBackend) -> GraphQLEndpoint:
         answers,
         execution_context_class=schema.execution_context_class,
         ide=_graphiql(state),
+        budget=CostBudget(counters),
+        trusted=TrustedDocuments(documents),
     )
 
 
@@ -211,8 +219,18 @@ def create_app(
                 cache=cache,
                 writes=held,
             )
+            counters = build_counters(
+                settings.redis_url,
+                op_timeout_s=settings.redis_timeout_s,
+                breaker_reset_s=settings.redis_breaker_reset_s,
+            )
+            stack.push_async_callback(counters.close)
+            documents = await open_document_store(
+                settings.outbox_url, settings.data_dir, timeout_s=settings.outbox_timeout_s
+            )
+            stack.push_async_callback(documents.close)
             app.state.comptoir = state
-            app.state.graphql = CorsGate(_endpoint(state, cache), CorsPolicy.of(channels))
+            app.state.graphql = CorsGate(_endpoint(state, cache, counters, documents), CorsPolicy.of(channels))
             # What start-up built lives as long as the process, and what the cache keeps
             # holds no cycles: kept out of later garbage collections (comptoir/heap.py).
             freeze_survivors()

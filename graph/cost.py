@@ -19,6 +19,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 
+from comptoir.graph.cost_model import (
+    CONNECTION_SIZED_FIELDS,
+    CONNECTION_SLICE,
+    DEFAULT_LIST_SIZE,
+    INTROSPECTION_COST,
+    ListSize,
+    field_cost,
+    type_weight,
+)
 from graphql import (
     BooleanValueNode,
     DirectiveNode,
@@ -48,16 +57,6 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 
-from comptoir.graph.cost_model import (
-    CONNECTION_SIZED_FIELDS,
-    CONNECTION_SLICE,
-    DEFAULT_LIST_SIZE,
-    INTROSPECTION_COST,
-    ListSize,
-    field_cost,
-    type_weight,
-)
-
 Variables: TypeAlias = Mapping[str, Any]
 Cost: TypeAlias = int | Callable[[Variables], int]
 """A cost known now (an ``int``), or a function of the request's variables."""
@@ -83,6 +82,10 @@ class OperationCost:
         """The cost of a request with ``variables`` (raw JSON values, as sent)."""
         cost = self._cost
         return cost if isinstance(cost, int) else cost(variables)
+
+
+FREE: Final = OperationCost(0)
+"""The cost of an operation that costs nothing (or whose cost was not compiled)."""
 
 
 def operation_cost(
@@ -132,7 +135,7 @@ def _times(size: Cost, each: Cost) -> Cost:
         return lambda variables: size * inner(variables)
     if isinstance(each, int):
         return lambda variables: size(variables) * each
-    return lambda variables: size(variables) * each(variables)  # type: ignore[operator]  # both callables here
+    return lambda variables: size(variables) * each(variables)
 
 
 def _largest(parts: Sequence[Cost]) -> Cost:
@@ -148,9 +151,7 @@ def _constant(value: int) -> Callable[[Variables], int]:
     return lambda _variables: value
 
 
-def _when(
-    conditions: frozenset[frozenset[_Condition]], defaults: Variables, cost: Cost
-) -> Cost:
+def _when(conditions: frozenset[frozenset[_Condition]], defaults: Variables, cost: Cost) -> Cost:
     """``cost`` if any of the ``conditions`` (each a conjunction) holds for the variables."""
     if cost == 0:
         return 0
@@ -316,7 +317,7 @@ class _Compiler:
         return (
             condition is not None
             and is_abstract_type(condition)
-            and self.schema.is_sub_type(condition, parent)  # type: ignore[arg-type]  # abstract
+            and self.schema.is_sub_type(condition, parent)
         )
 
     def _field(
@@ -367,7 +368,7 @@ class _Compiler:
         if isinstance(named, GraphQLObjectType):
             return self.selections(named, selection_sets, sized)
         if is_abstract_type(named):
-            possible = self.schema.get_possible_types(named)  # type: ignore[arg-type]  # abstract
+            possible = self.schema.get_possible_types(named)
             return _largest(
                 [
                     _add((type_weight(t.name), self.selections(t, selection_sets, sized)))
@@ -388,9 +389,7 @@ class _Compiler:
         size = self._list_size(definition, node, ListSize(slicing=(CONNECTION_SLICE,)))
         return tuple((name, size) for name in sorted(held))
 
-    def _list_size(
-        self, definition: GraphQLField, node: FieldNode, spec: ListSize | None
-    ) -> Cost:
+    def _list_size(self, definition: GraphQLField, node: FieldNode, spec: ListSize | None) -> Cost:
         assumed = spec.assumed if spec is not None and spec.assumed is not None else None
         if spec is None or not spec.slicing:
             return assumed if assumed is not None else DEFAULT_LIST_SIZE
@@ -399,9 +398,7 @@ class _Compiler:
         argument = definition.args.get(head)
         if argument is not None and argument.default_value is not Undefined:
             argument_default = _follow(argument.default_value, rest)
-        fallback = _size_of(
-            argument_default, assumed if assumed is not None else DEFAULT_LIST_SIZE
-        )
+        fallback = _size_of(argument_default, assumed if assumed is not None else DEFAULT_LIST_SIZE)
         given = next((a.value for a in node.arguments or () if a.name.value == head), None)
         if given is None:
             return fallback
@@ -412,9 +409,7 @@ class _Compiler:
         if isinstance(value, VariableNode):
             name = value.name.value
             default = self.defaults.get(name)
-            return lambda variables: _size_of(
-                _follow(variables.get(name, default), path), fallback
-            )
+            return lambda variables: _size_of(_follow(variables.get(name, default), path), fallback)
         if path:
             if not isinstance(value, ObjectValueNode):
                 return fallback

@@ -63,7 +63,7 @@ INTROSPECTION_COST: Final = 100
 """``__schema`` or ``__type``, whatever is selected below: answered from the schema, in process."""
 
 TYPE_WEIGHTS: Final[dict[str, int]] = {
-    "Product": 3,
+    "Product": 4,
     "Order": 3,
     "Customer": 3,
     "Variant": 2,

@@ -2,9 +2,10 @@
 
 A :class:`PreparedDocument` is the parsed and validated document (or its
 errors), and for each of its operations whether it is a query, a mutation,
-and whether its answer is **public**: it reads nothing of a shopper, so the
+whether its answer is **public**: it reads nothing of a shopper, so the
 whole answer may be stored and served to anyone on the same channel
-(``SCHEMA.md``, "Caching seen from outside").
+(``SCHEMA.md``, "Caching seen from outside"), and its cost, compiled once
+into a function of the variables (:mod:`comptoir.graph.cost`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from comptoir.graph.cost import FREE, OperationCost, operation_cost
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -40,11 +42,12 @@ NESTED_TOO_DEEP: Final = "Document is nested too deeply to be parsed."
 
 @dataclass(frozen=True, slots=True)
 class OperationInfo:
-    """One operation of a document: its name, kind, and whether its answer is public."""
+    """One operation of a document: its name, kind, whether its answer is public, its cost."""
 
     name: str | None
     kind: OperationType
     public: bool
+    cost: OperationCost = FREE
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +91,13 @@ def _root_fields(
                 yield from _root_fields(fragment.selection_set, fragments, seen)
 
 
-def classify(document: DocumentNode, private_roots: Collection[str]) -> tuple[OperationInfo, ...]:
-    """Every operation of ``document``; a query is public unless it selects a private root field."""
+def classify(
+    document: DocumentNode, private_roots: Collection[str], schema: GraphQLSchema | None = None
+) -> tuple[OperationInfo, ...]:
+    """Every operation of ``document``; a query is public unless it selects a private root field.
+
+    With ``schema``, each operation's cost is compiled too.
+    """
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -103,7 +111,8 @@ def classify(document: DocumentNode, private_roots: Collection[str]) -> tuple[Op
             for name in _root_fields(definition.selection_set, fragments, set())
         )
         name = definition.name.value if definition.name else None
-        found.append(OperationInfo(name, kind, public))
+        cost = FREE if schema is None else operation_cost(schema, document, definition)
+        found.append(OperationInfo(name, kind, public, cost))
     return tuple(found)
 
 
@@ -151,4 +160,5 @@ class DocumentCache:
             return PreparedDocument(text_hash, None, (GraphQLError(NESTED_TOO_DEEP),))
         if errors:
             return PreparedDocument(text_hash, None, tuple(errors))
-        return PreparedDocument(text_hash, document, (), classify(document, self._private_roots))
+        operations = classify(document, self._private_roots, self._schema)
+        return PreparedDocument(text_hash, document, (), operations)

@@ -3,11 +3,15 @@
 The path of a request, as plain ASGI (no framework layer on the way):
 
 1. the gate: the body's size, the channel key (``401``), the shopper token
-   (``401``), then the GraphQL-over-HTTP request itself (``400``/``405``/``415``);
+   (``401``), then the GraphQL-over-HTTP request itself (``400``/``405``/``415``),
+   a registered document looked up by id, or refused on a channel that runs
+   only those (:mod:`comptoir.graph.trusted.gate`);
 2. the prepared document (parsed and validated once per distinct text);
-3. for a public operation, the stored answer when it is fresh (``304`` on a
+3. its cost, against the channel's ``max_cost`` (``400``) and rate limits
+   (``429``) (:mod:`comptoir.graph.budget`);
+4. for a public operation, the stored answer when it is fresh (``304`` on a
    matching ``If-None-Match``) — no execution, no JSON encoding;
-4. execution, shared by concurrent identical public requests; a public answer
+5. execution, shared by concurrent identical public requests; a public answer
    without errors and not degraded is stored; a stored answer past its
    freshness is served, marked stale, when executing again fails on a source.
 """
@@ -25,11 +29,18 @@ from urllib.parse import parse_qsl
 import orjson
 from comptoir.cache.policy import Freshness
 from comptoir.graph.answers import AnswerCache, StoredAnswer
+from comptoir.graph.budget import CostBudget, Refusal, cost_report, reporting_cost, wants_cost
 from comptoir.graph.context import GraphContext, applied_context
 from comptoir.graph.documents import DocumentCache, OperationInfo, PreparedDocument
 from comptoir.graph.requests import BadRequest, GraphQLRequest, from_body, from_params
 from comptoir.graph.shaping import shape_errors
 from comptoir.graph.state import AppState
+from comptoir.graph.trusted.gate import (
+    DocumentReference,
+    TrustedDocuments,
+    reference_in_body,
+    reference_in_params,
+)
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.degraded import DegradedReport, Provenance
 from comptoir.sources.loaders import Loaders
@@ -139,8 +150,12 @@ class GraphQLEndpoint:
         *,
         execution_context_class: type[Executor[Any]],
         ide: Ide,
+        budget: CostBudget,
+        trusted: TrustedDocuments,
     ) -> None:
         self.state = state
+        self.budget = budget
+        self.trusted = trusted
         self.schema = schema
         self.documents = documents
         self.answers = answers
@@ -170,7 +185,8 @@ class GraphQLEndpoint:
         started = time.perf_counter()
         try:
             channel, shopper_id = self._identify(headers)
-            request = await self._read(scope, receive, headers)
+            read = await self._read(scope, receive, headers)
+            request = await self.trusted.resolve(read, channel)
         except (Rejected, BadRequest) as exc:
             _OUTCOME["rejected"].inc()
             status = exc.status
@@ -182,8 +198,12 @@ class GraphQLEndpoint:
 
     @staticmethod
     def _wants_ide(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-        return b"query=" not in scope.get("query_string", b"") and b"text/html" in headers.get(
-            b"accept", b""
+        query_string = scope.get("query_string", b"")
+        return (
+            b"query=" not in query_string
+            and b"documentId=" not in query_string
+            and b"extensions=" not in query_string
+            and b"text/html" in headers.get(b"accept", b"")
         )
 
     def _identify(self, headers: dict[bytes, bytes]) -> tuple[ChannelConfig, str | None]:
@@ -209,14 +229,14 @@ class GraphQLEndpoint:
 
     async def _read(
         self, scope: Scope, receive: Receive, headers: dict[bytes, bytes]
-    ) -> GraphQLRequest:
+    ) -> GraphQLRequest | DocumentReference:
         if scope["method"] == "GET":
             query_string = scope.get("query_string", b"").decode("latin-1")
             try:
                 params = dict(parse_qsl(query_string, keep_blank_values=True, errors="strict"))
             except UnicodeDecodeError:
                 raise BadRequest("the query string is not UTF-8") from None
-            return from_params(params)
+            return reference_in_params(params) or from_params(params)
         declared = headers.get(b"content-length")
         limit = self._max_body
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -240,7 +260,8 @@ class GraphQLEndpoint:
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        return from_body(b"".join(chunks))
+        body = b"".join(chunks)
+        return reference_in_body(body) or from_body(body)
 
     async def _answer(
         self,
@@ -270,12 +291,27 @@ class GraphQLEndpoint:
                 [JSON, PRIVATE, (b"allow", b"POST")],
             )
             return
+        cost = operation.cost.of(request.variables)
+        refused = self.budget.over_limit(channel, cost)
+        spent = None
+        if refused is None:
+            refused, spent = await self.budget.take(channel, shopper_id, cost)
+        if refused is not None:
+            await self._refuse(send, refused)
+            return
+        if wants_cost(request.extensions):
+            send = reporting_cost(send, cost_report(channel, cost, spent))
         if operation.public and self.answers is not None:
             await self._public(send, headers, prepared, operation, request, channel, shopper_id)
             return
         executed = await self._execute(prepared, request, channel, shopper_id, track=False)
         self._count(executed)
         await _send(send, 200, executed.body, [JSON, PRIVATE])
+
+    @staticmethod
+    async def _refuse(send: Send, refused: Refusal) -> None:
+        _OUTCOME["rejected"].inc()
+        await _send(send, refused.status, refused.body(), [JSON, PRIVATE, *refused.headers])
 
     async def _public(
         self,

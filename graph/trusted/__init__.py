@@ -1,0 +1,1 @@
+"""Trusted documents: operations registered per channel by their sha256, and the requests naming them."""
