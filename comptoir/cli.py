@@ -1,5 +1,5 @@
 """The `comptoir` command: serve, generate demo data, run a reference source, print and check the
-schema, mint tokens, manage the outbox."""
+schema, mint tokens, manage the outbox and the trusted documents."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from comptoir.settings import Settings
 
 if TYPE_CHECKING:
+    from comptoir.graph.trusted.store import DocumentStore, Registered
     from comptoir.sources.outbox import Outbox, OutboxStats, OutboxWrite
 
 T = TypeVar("T")
@@ -252,6 +253,116 @@ def outbox_retry(
     if not back:
         typer.echo("no failed write matched", err=True)
         raise typer.Exit(1)
+
+
+documents = typer.Typer(
+    help="Trusted documents: the operations a channel's clients may run, registered by sha256.",
+    no_args_is_help=True,
+)
+app.add_typer(documents, name="documents")
+
+
+def _with_documents(action: Callable[[DocumentStore], Awaitable[T]]) -> T:
+    """Run ``action`` on the documents' store (COMPTOIR_OUTBOX_URL's PostgreSQL, else SQLite)."""
+    import asyncio
+
+    from comptoir.graph.trusted.store import DocumentStoreUnavailable, open_document_store
+    from comptoir.sources.outbox import describe
+
+    settings = Settings()
+    where = describe(settings.outbox_url, settings.data_dir)
+
+    async def run() -> T:
+        store = await open_document_store(
+            settings.outbox_url, settings.data_dir, timeout_s=settings.outbox_timeout_s
+        )
+        try:
+            return await action(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except DocumentStoreUnavailable as exc:
+        typer.echo(f"the documents' store at {where} is unavailable: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except ValueError as exc:  # not a postgresql:// URL
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+
+
+@documents.command("push")
+def documents_push(
+    channel: Annotated[str, typer.Argument(help="The channel's code (its [channels.<code>]).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="*.graphql / *.gql files, JSON manifests, or folders of them."),
+    ],
+) -> None:
+    """Register documents for a channel, by the sha256 of their text (kept durably)."""
+    from comptoir.channels import ChannelsFileError, load_channels
+    from comptoir.graph.app import document_cache
+    from comptoir.graph.trusted.manifest import ManifestError, read_documents
+
+    settings = Settings()
+    try:
+        config = load_channels(settings.channels).by_code(channel)
+    except ChannelsFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if config is None:
+        typer.echo(f"no channel {channel!r} in the channels file", err=True)
+        raise typer.Exit(2)
+    try:
+        shipped = read_documents(paths, document_cache(settings))
+    except ManifestError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+
+    async def push(store: DocumentStore) -> int:
+        return await store.add(channel, [s.document for s in shipped])
+
+    added = _with_documents(push)
+    for each in shipped:
+        cost = f"{each.cost} (default variables)" if each.varies else str(each.cost)
+        over = f"  (over max_cost {config.max_cost})" if each.cost > config.max_cost else ""
+        names = ",".join(each.document.operations) or "-"
+        typer.echo(f"sha256:{each.document.id}  {names}  cost {cost}{over}  {each.origin}")
+    typer.echo(
+        f"{added} registered for {channel}, {len(shipped) - added} already were"
+        + ("" if config.trusted_documents else f" ({channel} runs other documents too)")
+    )
+
+
+@documents.command("list")
+def documents_list(
+    channel: Annotated[str | None, typer.Argument(help="Only this channel's documents.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List the registered documents (of one channel, or all)."""
+    import json
+    from datetime import UTC, datetime
+
+    async def read(store: DocumentStore) -> list[Registered]:
+        return await store.listed(channel)
+
+    for each in _with_documents(read):
+        row = {
+            "channel": each.channel,
+            "documentId": f"sha256:{each.id}",
+            "operations": list(each.operations),
+            "registered": datetime.fromtimestamp(each.created_at, UTC).isoformat(
+                timespec="seconds"
+            ),
+            "bytes": each.size,
+        }
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            typer.echo(
+                f"{row['channel']}  {row['documentId']}  {','.join(each.operations) or '-'}"
+                f"  {row['registered']}  {each.size} bytes"
+            )
 
 
 if __name__ == "__main__":

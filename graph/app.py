@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 
 import httpx
+import strawberry
 from comptoir.cache.backend import CacheBackend
 from comptoir.cache.counters import WindowCounters, build_counters
 from comptoir.cache.factory import Tiers, build_cache
@@ -111,6 +112,19 @@ def _graphiql(state: AppState) -> Ide:
     return ide
 
 
+def document_cache(
+    settings: Settings, schema: strawberry.federation.Schema | None = None
+) -> DocumentCache:
+    """The documents of requests, parsed, validated (with the limits) and costed once each."""
+    schema = schema or build_schema()
+    return DocumentCache(
+        schema._schema,
+        extra_rules=limit_rules(settings),
+        max_tokens=settings.max_tokens,
+        private_roots=PRIVATE_ROOTS,
+    )
+
+
 def _endpoint(
     state: AppState, cache: CacheBackend, counters: WindowCounters, documents: DocumentStore
 ) -> GraphQLEndpoint:
@@ -128,12 +142,7 @@ def _endpoint(
     return GraphQLEndpoint(
         state,
         schema._schema,
-        DocumentCache(
-            schema._schema,
-            extra_rules=limit_rules(settings),
-            max_tokens=settings.max_tokens,
-            private_roots=PRIVATE_ROOTS,
-        ),
+        document_cache(settings, schema),
         answers,
         execution_context_class=schema.execution_context_class,
         ide=_graphiql(state),
@@ -230,7 +239,9 @@ def create_app(
             )
             stack.push_async_callback(documents.close)
             app.state.comptoir = state
-            app.state.graphql = CorsGate(_endpoint(state, cache, counters, documents), CorsPolicy.of(channels))
+            app.state.graphql = CorsGate(
+                _endpoint(state, cache, counters, documents), CorsPolicy.of(channels)
+            )
             # What start-up built lives as long as the process, and what the cache keeps
             # holds no cycles: kept out of later garbage collections (comptoir/heap.py).
             freeze_survivors()
