@@ -7,7 +7,9 @@ window ends. A window starts with the first spending and lasts ``window_s``
 (a fixed window, one key per bucket with an expiry).
 
 On Redis the check and the spending are one Lua script, atomic across every
-process. Redis unreachable is never an error: the spending is counted in
+process; a process takes units a share of the limit at a time (a lease) and
+spends them without a round trip until they run out, so that most requests
+never wait for Redis. Redis unreachable is never an error: the spending is counted in
 this process instead (each process then allows the whole limit), and Redis
 is used again once it answers, with the same breaker and timeout as the
 cache's (:mod:`comptoir.cache.redis`).
@@ -115,40 +117,61 @@ class LocalCounters:
         """Nothing to release."""
 
 
-# KEYS: the buckets; ARGV[1]: the amount, ARGV[2]: the window in ms, ARGV[2 + i]: KEYS[i]'s limit.
-# Returns {allowed (0/1), ms until the refusing window ends, least remaining}.
+# KEYS: the buckets; ARGV[1]: the window in ms; ARGV[2i], ARGV[2i + 1]: what to take from KEYS[i]
+# and its limit. Returns {allowed (0/1), ms until the refusing window ends, then for each key
+# what it has left and the ms its window has to run}.
 _SPEND_LUA: Final = """
-local amount = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
+local window = tonumber(ARGV[1])
 local wait = 0
 for i, key in ipairs(KEYS) do
   local used = tonumber(redis.call('GET', key) or '0')
-  if used + amount > tonumber(ARGV[i + 2]) then
+  if used + tonumber(ARGV[2 * i]) > tonumber(ARGV[2 * i + 1]) then
     local ttl = redis.call('PTTL', key)
     if ttl < 1 then ttl = window end
     if ttl > wait then wait = ttl end
   end
 end
 if wait > 0 then
-  return {0, wait, 0}
+  return {0, wait}
 end
-local remaining = -1
+local answer = {1, 0}
 for i, key in ipairs(KEYS) do
-  local used = redis.call('INCRBY', key, amount)
-  if redis.call('PTTL', key) < 0 then
+  local used = redis.call('INCRBY', key, tonumber(ARGV[2 * i]))
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
     redis.call('PEXPIRE', key, window)
+    ttl = window
   end
-  local left = tonumber(ARGV[i + 2]) - used
-  if remaining < 0 or left < remaining then
-    remaining = left
-  end
+  answer[#answer + 1] = tonumber(ARGV[2 * i + 1]) - used
+  answer[#answer + 1] = ttl
 end
-return {1, 0, remaining}
+return answer
 """
+
+LEASE_SHARE: Final = 100
+"""A process takes a bucket's units from Redis 1/LEASE_SHARE of its limit at a time (or the
+request's cost, when larger), and spends them without a round trip until they run out."""
+
+
+@dataclass(slots=True)
+class _Lease:
+    """Units of one bucket taken from Redis by this process, not spent yet."""
+
+    left: int
+    ends: float
+    """When the bucket's window ends (this process's clock)."""
+    others: int
+    """What the bucket had left in Redis when they were taken."""
 
 
 class RedisCounters:
-    """Buckets in Redis, shared by every process; counted in this process while Redis is down."""
+    """Buckets in Redis, shared by every process; counted in this process while Redis is down.
+
+    To keep Redis off the path of most requests, a process takes units by the
+    lease (:data:`LEASE_SHARE`) and spends them locally: across N processes,
+    a bucket may refuse up to N leases' worth of units early in a window (the
+    units leased and not spent), never allow more than its limit.
+    """
 
     def __init__(
         self,
@@ -171,7 +194,9 @@ class RedisCounters:
         self._script = self._client.register_script(_SPEND_LUA)
         self._bound_s = op_timeout_s + connect_timeout_s
         self._breaker = CircuitBreaker(breaker_failures, breaker_reset_s, clock)
+        self._clock = clock
         self._local = LocalCounters(clock)
+        self._leases: dict[str, _Lease] = {}
         self._down = False
 
     @property
@@ -185,13 +210,54 @@ class RedisCounters:
         return not self._down
 
     async def spend(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
-        """Take ``amount`` from every bucket in one script call (in-process when Redis is down)."""
+        """Take ``amount`` from every bucket: from this process's leases, else from Redis."""
         if not buckets:
             return Spent(True, 0.0, 0)
+        now = self._clock()
+        leased = []
+        remote = []
+        for bucket in buckets:
+            lease = self._leases.get(bucket.key)
+            if lease is not None and lease.ends > now and lease.left >= amount:
+                leased.append(lease)
+            else:
+                remote.append(bucket)
+        if not remote:
+            for lease in leased:
+                lease.left -= amount
+            return Spent(True, 0.0, min(lease.others + lease.left for lease in leased))
         if not self._breaker.allow():
             return self._local.spend_now(buckets, amount, window_s)
-        window_ms = max(1, math.ceil(window_s * 1000))
-        args = [amount, window_ms, *(b.limit for b in buckets)]
+        wanted = [max(amount, bucket.limit // LEASE_SHARE) for bucket in remote]
+        answer = await self._take(remote, wanted, window_s)
+        if answer is not None and not answer[0] and wanted != [amount] * len(remote):
+            wanted = [amount] * len(remote)  # near the limit: no lease, just this request
+            answer = await self._take(remote, wanted, window_s)
+        if answer is None:
+            return self._local.spend_now(buckets, amount, window_s)
+        if not answer[0]:
+            return Spent(False, answer[1] / 1000, 0)
+        for lease in leased:
+            lease.left -= amount
+        remaining = [lease.others + lease.left for lease in leased]
+        for i, (bucket, taken) in enumerate(zip(remote, wanted, strict=True)):
+            others, ttl_ms = answer[2 + 2 * i], answer[3 + 2 * i]
+            old = self._leases.get(bucket.key)
+            carried = old.left if old is not None and old.ends > now else 0
+            lease = _Lease(taken - amount + carried, now + ttl_ms / 1000, others)
+            if len(self._leases) >= LocalCounters._SWEEP_AT:
+                self._leases = {k: v for k, v in self._leases.items() if v.ends > now}
+            self._leases[bucket.key] = lease
+            remaining.append(others + lease.left)
+        return Spent(True, 0.0, max(0, min(remaining)))
+
+    async def _take(
+        self, buckets: Sequence[Bucket], amounts: Sequence[int], window_s: float
+    ) -> list[int] | None:
+        """One script call; ``None`` when Redis did not answer."""
+        args = [max(1, math.ceil(window_s * 1000))]
+        for bucket, taken in zip(buckets, amounts, strict=True):
+            args += [taken, bucket.limit]
         try:
             answer = await within(
                 self._bound_s, self._script(keys=[b.key for b in buckets], args=args)
@@ -201,7 +267,7 @@ class RedisCounters:
             if not self._down:
                 self._down = True
                 log.warning("rate limits counted in this process: Redis unreachable (%s)", exc)
-            return self._local.spend_now(buckets, amount, window_s)
+            return None
         except BaseException:
             self._breaker.abandon()
             raise
@@ -209,8 +275,7 @@ class RedisCounters:
         if self._down:
             self._down = False
             log.info("rate limits counted in Redis again")
-        allowed, wait_ms, remaining = (int(v) for v in answer)
-        return Spent(bool(allowed), wait_ms / 1000, max(0, remaining))
+        return [int(v) for v in answer]
 
     async def close(self) -> None:
         """Close the connection pool."""
