@@ -92,6 +92,13 @@ GRAPHQL_REQUESTS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+LIMIT_REFUSALS = Counter(
+    "comptoir_limit_refusals",
+    "Requests refused before execution by a channel's limits: cost (over max_cost), rate (a"
+    " bucket empty), document (not registered).",
+    ["channel", "limit"],
+    registry=REGISTRY,
+)
 GRAPHQL_LATENCY = Histogram(
     "comptoir_graphql_request_seconds",
     "Time to answer a GraphQL request.",

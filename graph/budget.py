@@ -28,6 +28,7 @@ from comptoir.cache.keys import PREFIX
 from starlette.types import Message, Send
 
 from comptoir.channels import ChannelConfig
+from comptoir.metrics import LIMIT_REFUSALS
 
 COST_LIMIT_EXCEEDED: Final = "COST_LIMIT_EXCEEDED"
 RATE_LIMITED: Final = "RATE_LIMITED"
@@ -70,6 +71,7 @@ class CostBudget:
         """The refusal of a request costing more than ``max_cost``, else ``None``."""
         if cost <= channel.max_cost:
             return None
+        LIMIT_REFUSALS.labels(channel.code, "cost").inc()
         return Refusal(
             400,
             COST_LIMIT_EXCEEDED,
@@ -93,6 +95,7 @@ class CostBudget:
         if spent.allowed:
             return None, spent
         retry_after = max(1, math.ceil(spent.retry_after_s))
+        LIMIT_REFUSALS.labels(channel.code, "rate").inc()
         return (
             Refusal(
                 429,

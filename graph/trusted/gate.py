@@ -32,6 +32,7 @@ from comptoir.graph.requests import BadRequest, GraphQLRequest
 from comptoir.graph.trusted.store import DocumentStore, DocumentStoreUnavailable
 
 from comptoir.channels import ChannelConfig
+from comptoir.metrics import LIMIT_REFUSALS
 
 DOCUMENT_ID: Final = re.compile(r"(?:sha256:)?([0-9a-f]{64})")
 """A document id: ``sha256:`` and 64 lowercase hex digits (the bare digits are accepted too)."""
@@ -153,6 +154,7 @@ class TrustedDocuments:
             if isinstance(request, DocumentReference):
                 text = await self.text_of(channel.code, request.document_id)
                 if text is None:
+                    LIMIT_REFUSALS.labels(channel.code, "document").inc()
                     raise BadRequest(
                         f"no document sha256:{request.document_id} is registered for this"
                         " channel (comptoir documents push)",
@@ -175,6 +177,7 @@ class TrustedDocuments:
             if channel.trusted_documents and (
                 await self.text_of(channel.code, document_id) is None
             ):
+                LIMIT_REFUSALS.labels(channel.code, "document").inc()
                 raise BadRequest(
                     "this channel runs only registered documents: send"
                     ' {"documentId": "sha256:…"} of a document registered with'
