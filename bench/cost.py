@@ -84,7 +84,7 @@ def cost_figures(repeat: int) -> None:
 async def bucket_figures(repeat: int) -> None:
     """Taking a cost from a channel's and a shopper's buckets."""
     # The demo web channel's bucket (anonymous shoppers: no bucket of their own).
-    buckets = [Bucket("bench:channel", 6_000_000)]
+    buckets = [Bucket("bench:channel", 30_000_000)]
     local = LocalCounters()
     started = time.perf_counter()
     for _ in range(repeat):

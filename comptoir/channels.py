@@ -17,10 +17,10 @@ PUBLIC_MAX_COST: Final = 10_000
 STAFF_MAX_COST: Final = 50_000
 """Default most one request may cost on a staff channel."""
 
-PUBLIC_RATE_LIMIT: Final = 6_000_000
+PUBLIC_RATE_LIMIT: Final = 30_000_000
 """Default cost a channel that is not staff may spend per window, all its callers together."""
 
-STAFF_RATE_LIMIT: Final = 600_000
+STAFF_RATE_LIMIT: Final = 3_000_000
 """Default cost a staff channel may spend per window."""
 
 SHOPPER_RATE_LIMIT: Final = 60_000

@@ -6,13 +6,13 @@ checked against its channel's ``max_cost`` (over it: HTTP ``400``,
 signed-in shopper, from the shopper's own bucket on that channel (either
 one empty: HTTP ``429`` with ``Retry-After``, ``RATE_LIMITED``). Buckets are
 counted in Redis when comptoir has one, shared by every instance, else in
-the process (:mod:`comptoir.cache.counters`). A stored answer costs what
-executing it would: the cost is a property of the document and its
-variables, whoever answers.
+the process (:mod:`comptoir.cache.counters`). The buckets meter the work
+done for a channel: a stored answer served fresh takes 1 from them, an
+executed one its cost.
 
 A request whose ``extensions`` hold ``"cost": true`` gets
-``extensions.cost`` in its answer: the cost, the channel's ``max_cost``,
-and what is left in the buckets it was taken from.
+``extensions.cost`` in its answer: the cost, what was taken from the
+buckets, the channel's ``max_cost``, and what is left in the buckets.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class CostBudget:
             buckets.append(Bucket(shopper_bucket(channel, shopper), channel.shopper_rate_limit))
         if not buckets:
             return None, None
-        spent = await self.counters.spend(buckets, max(1, cost), channel.rate_limit_window_s)
+        spent = await self.counters.spend(buckets, cost, channel.rate_limit_window_s)
         if spent.allowed:
             return None, spent
         retry_after = max(1, math.ceil(spent.retry_after_s))
@@ -114,9 +114,11 @@ def wants_cost(extensions: Mapping[str, Any]) -> bool:
     return extensions.get("cost") is True
 
 
-def cost_report(channel: ChannelConfig, cost: int, spent: Spent | None) -> dict[str, Any]:
+def cost_report(
+    channel: ChannelConfig, cost: int, charged: int, spent: Spent | None
+) -> dict[str, Any]:
     """What ``extensions.cost`` says."""
-    report: dict[str, Any] = {"requested": cost, "limit": channel.max_cost}
+    report: dict[str, Any] = {"requested": cost, "charged": charged, "limit": channel.max_cost}
     if spent is not None:
         report["remaining"] = spent.remaining
         report["windowS"] = channel.rate_limit_window_s

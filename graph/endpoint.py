@@ -138,6 +138,45 @@ def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
     return False
 
 
+class _Charge:
+    """Takes a request's cost from its channel's buckets once its answer's origin is known.
+
+    A stored answer costs 1; one executed costs what the document says (at least 1).
+    Called with the answer's origin: the ``send`` to answer with (adding
+    ``extensions.cost`` when the request asked for it), or ``None`` once a
+    refusal (``429``) was sent.
+    """
+
+    __slots__ = ("channel", "cost", "endpoint", "request", "send", "shopper_id")
+
+    def __init__(
+        self,
+        endpoint: GraphQLEndpoint,
+        send: Send,
+        request: GraphQLRequest,
+        channel: ChannelConfig,
+        shopper_id: str | None,
+        cost: int,
+    ) -> None:
+        self.endpoint = endpoint
+        self.send = send
+        self.request = request
+        self.channel = channel
+        self.shopper_id = shopper_id
+        self.cost = cost
+
+    async def __call__(self, *, stored: bool) -> Send | None:
+        charged = 1 if stored else max(1, self.cost)
+        refused, spent = await self.endpoint.budget.take(self.channel, self.shopper_id, charged)
+        if refused is not None:
+            await self.endpoint._refuse(self.send, refused)
+            return None
+        if wants_cost(self.request.extensions):
+            report = cost_report(self.channel, self.cost, charged, spent)
+            return reporting_cost(self.send, report)
+        return self.send
+
+
 class GraphQLEndpoint:
     """The ASGI app of ``/graphql``."""
 
@@ -293,17 +332,17 @@ class GraphQLEndpoint:
             return
         cost = operation.cost.of(request.variables)
         refused = self.budget.over_limit(channel, cost)
-        spent = None
-        if refused is None:
-            refused, spent = await self.budget.take(channel, shopper_id, cost)
         if refused is not None:
             await self._refuse(send, refused)
             return
-        if wants_cost(request.extensions):
-            send = reporting_cost(send, cost_report(channel, cost, spent))
+        charge = _Charge(self, send, request, channel, shopper_id, cost)
         if operation.public and self.answers is not None:
-            await self._public(send, headers, prepared, operation, request, channel, shopper_id)
+            await self._public(charge, headers, prepared, operation, request, channel, shopper_id)
             return
+        charged = await charge(stored=False)
+        if charged is None:
+            return
+        send = charged
         executed = await self._execute(prepared, request, channel, shopper_id, track=False)
         self._count(executed)
         await _send(send, 200, executed.body, [JSON, PRIVATE])
@@ -315,7 +354,7 @@ class GraphQLEndpoint:
 
     async def _public(
         self,
-        send: Send,
+        charge: _Charge,
         headers: dict[bytes, bytes],
         prepared: PreparedDocument,
         operation: OperationInfo,
@@ -330,7 +369,12 @@ class GraphQLEndpoint:
             stored = answers.peek(key) or await answers.find(key)
         else:
             stored = await self._find_traced(tracing.TRACER, answers, key)
-        if stored is not None and stored.freshness is Freshness.FRESH:
+        served_stored = stored is not None and stored.freshness is Freshness.FRESH
+        charged = await charge(stored=served_stored)
+        if charged is None:
+            return
+        send = charged
+        if stored is not None and served_stored:
             _OUTCOME["ok"].inc()
             await self._send_stored(send, headers, stored, HIT)
             return

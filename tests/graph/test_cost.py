@@ -167,11 +167,12 @@ def test_normal_pages_pass(comptoir: Comptoir) -> None:
 def test_the_cost_is_reported_when_asked(comptoir: Comptoir) -> None:
     body = {"query": PLP_QUERY, "variables": {"first": 10}, "extensions": {"cost": True}}
     headers = {"X-Channel-Key": "demo-web-key"}
-    for _ in range(2):  # executed, then the stored answer: both report it
+    page = cost(PLP_QUERY, {"first": 10})
+    for charged in (page, 1):  # executed, then the stored answer: both report it
         response = comptoir.http.post("/graphql", json=body, headers=headers)
         assert response.status_code == 200
         reported = response.json()["extensions"]["cost"]
-        assert reported["requested"] == cost(PLP_QUERY, {"first": 10})
+        assert reported["requested"] == page and reported["charged"] == charged
         assert reported["limit"] == PUBLIC_MAX_COST
         assert reported["remaining"] >= 0
         assert response.json()["data"]["productSearch"]["edges"]

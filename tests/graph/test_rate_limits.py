@@ -64,8 +64,8 @@ def test_two_instances_share_one_bucket_through_redis(
 ) -> None:
     each = cost(PRODUCT)
     channels = _channels(tmp_path, max_cost=each, rate_limit=each * 6)
-    first = start_comptoir(channels=channels, redis_url=redis.url)
-    second = start_comptoir(channels=channels, redis_url=redis.url)
+    first = start_comptoir(channels=channels, redis_url=redis.url, response_cache=False)
+    second = start_comptoir(channels=channels, redis_url=redis.url, response_cache=False)
     instances = (first, second)
 
     passed = _allowed_before_refused(lambda i: instances[i % 2].post(PRODUCT, key=KEY), 20)
@@ -78,7 +78,8 @@ def test_without_redis_the_bucket_is_counted_in_process(
     start_comptoir: Callable[..., Comptoir], tmp_path: Path
 ) -> None:
     each = cost(PRODUCT)
-    comptoir = start_comptoir(channels=_channels(tmp_path, max_cost=each, rate_limit=each * 4))
+    channels = _channels(tmp_path, max_cost=each, rate_limit=each * 4)
+    comptoir = start_comptoir(channels=channels, response_cache=False)
     assert _allowed_before_refused(lambda _: comptoir.post(PRODUCT, key=KEY), 20) == 4
     _assert_rate_limited(comptoir.post(PRODUCT, key=KEY), 60)
 
@@ -88,7 +89,7 @@ def test_the_bucket_fills_again_after_its_window(
 ) -> None:
     each = cost(PRODUCT)
     channels = _channels(tmp_path, max_cost=each, rate_limit=each * 2, rate_limit_window_s=1)
-    comptoir = start_comptoir(channels=channels, redis_url=redis.url)
+    comptoir = start_comptoir(channels=channels, redis_url=redis.url, response_cache=False)
     assert _allowed_before_refused(lambda _: comptoir.post(PRODUCT, key=KEY), 10) == 2
     _assert_rate_limited(comptoir.post(PRODUCT, key=KEY), 1)
     deadline = time.monotonic() + 10
@@ -119,10 +120,25 @@ def test_redis_down_counts_in_process_and_never_errors(
 ) -> None:
     each = cost(PRODUCT)
     channels = _channels(tmp_path, max_cost=each, rate_limit=each * 4)
-    comptoir = start_comptoir(channels=channels, redis_url=redis.url)
+    comptoir = start_comptoir(channels=channels, redis_url=redis.url, response_cache=False)
     assert comptoir.query(PRODUCT, key=KEY)["data"]["product"]  # counted in Redis
     redis.kill()
     # Fail open: the requests are answered, counted in this process from now on.
     passed = _allowed_before_refused(lambda _: comptoir.post(PRODUCT, key=KEY), 20)
     assert passed == 4
+    _assert_rate_limited(comptoir.post(PRODUCT, key=KEY), 60)
+
+
+def test_a_stored_answer_takes_one_from_the_bucket(
+    start_comptoir: Callable[..., Comptoir], tmp_path: Path
+) -> None:
+    each = cost(PRODUCT)
+    assert each > 1
+    comptoir = start_comptoir(channels=_channels(tmp_path, max_cost=each, rate_limit=each + 4))
+    served = []
+    for _ in range(5):
+        response = comptoir.post(PRODUCT, key=KEY)
+        assert response.status_code == 200, response.text
+        served.append(response.headers["x-comptoir-cache"])
+    assert served == ["MISS", "HIT", "HIT", "HIT", "HIT"]  # its cost, then 1 each
     _assert_rate_limited(comptoir.post(PRODUCT, key=KEY), 60)
