@@ -124,6 +124,12 @@ def _error_body(code: str, message: str) -> bytes:
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
+async def _refuse(send: Send, refused: Refusal) -> None:
+    """Answer a request refused for what it would cost (``400``, ``429``)."""
+    _OUTCOME["rejected"].inc()
+    await _send(send, refused.status, refused.body(), [JSON, PRIVATE, *refused.headers])
+
+
 def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
     if not if_none_match:
         return False
@@ -138,6 +144,7 @@ def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
 class _Charge:
     """Takes a request's cost from its channel's buckets once its answer's origin is known.
 
@@ -147,29 +154,18 @@ class _Charge:
     refusal (``429``) was sent.
     """
 
-    __slots__ = ("channel", "cost", "endpoint", "request", "send", "shopper_id")
-
-    def __init__(
-        self,
-        endpoint: GraphQLEndpoint,
-        send: Send,
-        request: GraphQLRequest,
-        channel: ChannelConfig,
-        shopper_id: str | None,
-        cost: int,
-    ) -> None:
-        self.endpoint = endpoint
-        self.send = send
-        self.request = request
-        self.channel = channel
-        self.shopper_id = shopper_id
-        self.cost = cost
+    budget: CostBudget
+    send: Send
+    request: GraphQLRequest
+    channel: ChannelConfig
+    shopper_id: str | None
+    cost: int
 
     async def __call__(self, *, stored: bool) -> Send | None:
         charged = 1 if stored else max(1, self.cost)
-        refused, spent = await self.endpoint.budget.take(self.channel, self.shopper_id, charged)
+        refused, spent = await self.budget.take(self.channel, self.shopper_id, charged)
         if refused is not None:
-            await self.endpoint._refuse(self.send, refused)
+            await _refuse(self.send, refused)
             return None
         if wants_cost(self.request.extensions):
             report = cost_report(self.channel, self.cost, charged, spent)
@@ -333,9 +329,9 @@ class GraphQLEndpoint:
         cost = operation.cost.of(request.variables)
         refused = self.budget.over_limit(channel, cost)
         if refused is not None:
-            await self._refuse(send, refused)
+            await _refuse(send, refused)
             return
-        charge = _Charge(self, send, request, channel, shopper_id, cost)
+        charge = _Charge(self.budget, send, request, channel, shopper_id, cost)
         if operation.public and self.answers is not None:
             await self._public(charge, headers, prepared, operation, request, channel, shopper_id)
             return
@@ -346,11 +342,6 @@ class GraphQLEndpoint:
         executed = await self._execute(prepared, request, channel, shopper_id, track=False)
         self._count(executed)
         await _send(send, 200, executed.body, [JSON, PRIVATE])
-
-    @staticmethod
-    async def _refuse(send: Send, refused: Refusal) -> None:
-        _OUTCOME["rejected"].inc()
-        await _send(send, refused.status, refused.body(), [JSON, PRIVATE, *refused.headers])
 
     async def _public(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,3 +219,45 @@ def test_push_reads_an_apollo_manifest(deployment: Deployment, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     response = deployment.post({"documentId": PDP_ID, "variables": {"id": cases.PRODUCT_FULL}})
     assert response.status_code == 200 and response.json()["data"]["product"]
+
+
+def test_postgresql_down_is_a_clear_503_and_read_documents_still_run(
+    start_comptoir: Callable[..., Comptoir], reference: ReferenceSources, tmp_path: Path
+) -> None:
+    channels = tmp_path / "channels.toml"
+    channels.write_text(CHANNELS)
+    with PostgresServer() as own:
+        url = own.fresh_schema()
+        env = {
+            "COMPTOIR_CHANNELS": str(channels),
+            "COMPTOIR_DATA_DIR": str(tmp_path / "state"),
+            "COMPTOIR_OUTBOX_URL": url,
+        }
+        for query, name in ((PLP_QUERY, "plp"), (PDP_QUERY, "pdp")):
+            (tmp_path / f"{name}.graphql").write_text(query)
+            pushed = CliRunner().invoke(
+                cli, ["documents", "push", "web", str(tmp_path / f"{name}.graphql")], env=env
+            )
+            assert pushed.exit_code == 0, pushed.output
+        settings = reference_settings(
+            reference, tmp_path, channels=channels, outbox_url=url, outbox_timeout_s=1.0
+        )
+        deployment = Deployment(env, start_comptoir(settings))
+        assert deployment.post({"documentId": PLP_ID}).status_code == 200  # read once
+        own.stop()
+        down = deployment.post({"documentId": PDP_ID, "variables": {"id": cases.PRODUCT_FULL}})
+        assert down.status_code == 503 and _code(down) == "DOCUMENT_STORE_UNAVAILABLE"
+        assert down.headers["retry-after"] == "1"
+        # What this process has read never changes under its id: it still runs.
+        assert deployment.post({"documentId": PLP_ID, "variables": {"first": 2}}).status_code == 200
+        listed = deployment.cli("documents", "list")
+        assert listed.exit_code == 1 and "unavailable" in listed.output
+        own.start()
+        deadline = time.monotonic() + 30
+        while True:
+            back = deployment.post({"documentId": PDP_ID, "variables": {"id": cases.PRODUCT_FULL}})
+            if back.status_code == 200:
+                break
+            assert back.status_code == 503 and time.monotonic() < deadline, back.text
+            time.sleep(0.1)
+        assert back.json()["data"]["product"]
