@@ -95,6 +95,15 @@ class LocalCounters:
         now = self._clock()
         if len(self._used) >= self._SWEEP_AT:
             self._used = {k: v for k, v in self._used.items() if v[1] > now}
+        if len(buckets) == 1:  # the common case: a channel's bucket alone
+            bucket = buckets[0]
+            used, ends = self._used.get(bucket.key, (0, now + window_s))
+            if ends <= now:
+                used, ends = 0, now + window_s
+            if used + amount > bucket.limit:
+                return Spent(False, ends - now, 0)
+            self._used[bucket.key] = (used + amount, ends)
+            return Spent(True, 0.0, bucket.limit - used - amount)
         wait = 0.0
         current = []
         for bucket in buckets:

@@ -118,8 +118,12 @@ def _add(parts: Iterable[Cost]) -> Cost:
             later.append(part)
     if not later:
         return known
-    if len(later) == 1 and known == 0:
-        return later[0]
+    if len(later) == 1:
+        only = later[0]
+        return only if known == 0 else lambda variables: known + only(variables)
+    if len(later) == 2:
+        first, second = later
+        return lambda variables: known + first(variables) + second(variables)
     functions = tuple(later)
     return lambda variables: known + sum(f(variables) for f in functions)
 
@@ -178,10 +182,10 @@ def _when(conditions: frozenset[frozenset[_Condition]], defaults: Variables, cos
 
 def _size_of(value: Any, fallback: int) -> int:
     """A slicing argument's value as a list size: an integer, or a list's length."""
+    if type(value) is int:  # the common case first (a bool is an int, but not this one)
+        return value if value > 0 else 0
     if value is None or isinstance(value, bool):
         return fallback
-    if isinstance(value, int):
-        return max(0, value)
     if isinstance(value, list):
         return len(value)
     if isinstance(value, str | dict | float):
