@@ -261,3 +261,26 @@ def test_postgresql_down_is_a_clear_503_and_read_documents_still_run(
             assert back.status_code == 503 and time.monotonic() < deadline, back.text
             time.sleep(0.1)
         assert back.json()["data"]["product"]
+
+
+def test_get_takes_the_apq_shape_and_is_never_mistaken_for_a_browser(
+    deployment: Deployment,
+) -> None:
+    apq = {"persistedQuery": {"version": 1, "sha256Hash": document_id_of(PLP_QUERY)}}
+    params = {"extensions": json.dumps(apq), "variables": json.dumps({"first": 2})}
+    response = deployment.get(params, Accept="text/html,application/json")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert len(response.json()["data"]["productSearch"]["edges"]) == 2
+    by_id = deployment.get({"documentId": PLP_ID}, Accept="text/html")
+    assert by_id.status_code == 200 and by_id.json()["data"]["productSearch"]
+
+
+def test_push_reads_a_map_of_ids_to_documents(deployment: Deployment, tmp_path: Path) -> None:
+    manifest = tmp_path / "persisted-documents.json"
+    manifest.write_text(json.dumps({PDP_ID: PDP_QUERY}))
+    result = deployment.cli("documents", "push", "web", str(manifest))
+    assert result.exit_code == 0, result.output
+    assert f"{PDP_ID}  ProductPage  cost " in result.output
+    response = deployment.post({"documentId": PDP_ID, "variables": {"id": cases.PRODUCT_FULL}})
+    assert response.status_code == 200 and response.json()["data"]["product"]
