@@ -7,7 +7,8 @@
    variables (every request), in microseconds.
 2. Taking a request's cost from its buckets: in-process, and in a real
    ``redis-server`` (one script call, a round trip on loopback).
-3. Defect 10's probes, refused before execution: the time of a refusal.
+3. Two costly probes (30 aliases of a 100-product search; 30 nested order histories on a
+   staff channel), refused before execution: the time of a refusal.
 4. Warm category pages in-process (``httpx.ASGITransport``), executed and
    served from the response cache, with the demo channels' rate limits
    (in-process counters): median and min per page. Compare with the same

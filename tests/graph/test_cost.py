@@ -18,7 +18,7 @@ from tests.graph.queries import ME_QUERY, PDP_QUERY, PLP_QUERY
 
 SCHEMA = build_schema()._schema
 
-# Defect 10's probes: within the depth, alias and token limits, yet seconds of work and
+# Cost probes: within the depth, alias and token limits, yet seconds of work and
 # megabytes of answer each.
 SEARCH_PROBE = (
     "{ "
