@@ -6,7 +6,8 @@
    its document is first prepared) and evaluating it with a request's
    variables (every request), in microseconds.
 2. Taking a request's cost from its buckets: in-process, and in a real
-   ``redis-server`` (one script call, a round trip on loopback).
+   ``redis-server`` (by leases: most requests spend this process's share,
+   one in a few dozen makes a script call).
 3. Two costly probes (30 aliases of a 100-product search; 30 nested order histories on a
    staff channel), refused before execution: the time of a refusal.
 4. Warm category pages in-process (``httpx.ASGITransport``), executed and
