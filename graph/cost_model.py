@@ -91,6 +91,9 @@ FIELD_COSTS: Final[dict[str, FieldCost]] = {
     # Stores near a point: a geographic search over stock per store.
     "Availability.stores": FieldCost(weight=2, list_size=ListSize(assumed=10)),
     "Category.children": FieldCost(list_size=ListSize(assumed=10)),
+    # A search's facets: brand, color, size, category, in stock, price; their values.
+    "ProductConnection.facets": FieldCost(list_size=ListSize(assumed=6)),
+    "Facet.values": FieldCost(list_size=ListSize(assumed=20)),
     "Order.lines": FieldCost(list_size=ListSize(assumed=5)),
     "Order.shipments": FieldCost(list_size=ListSize(assumed=2)),
     "Cart.lines": FieldCost(list_size=ListSize(assumed=10)),
