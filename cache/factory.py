@@ -12,6 +12,9 @@ from comptoir.cache.bus import LocalBus
 from comptoir.cache.memory import MemoryCache
 from comptoir.cache.redis import RedisCache
 from comptoir.cache.redis_bus import RedisBus
+from comptoir.cache.redis_cluster import RedisClusterCache
+from comptoir.cache.redis_store import RedisStore
+from comptoir.cache.redis_urls import parse_redis_url
 from comptoir.cache.tiered import TieredCache
 from comptoir.cache.workers import WorkerCache
 
@@ -45,17 +48,26 @@ def build_cache(
     """The cache of this process.
 
     With ``redis_url``: Redis behind a bounded in-process tier (``tiers``),
-    invalidations shared over Redis pub/sub. Without: the in-process cache
+    invalidations shared over Redis pub/sub. The URL names one server, a
+    master found through Sentinel or a Redis Cluster
+    (:mod:`comptoir.cache.redis_urls`); one it cannot read is a
+    :class:`~comptoir.cache.redis_urls.RedisUrlError`. Without: the in-process cache
     bounded by ``memory_max_entries``; when this process is one worker of
     several (``workers_dir``, the folder of their sockets), invalidations are
     shared with the other workers.
     """
     if redis_url:
         tiers = tiers or Tiers()
+        target = parse_redis_url(redis_url)
+        remote: RedisStore = (
+            RedisClusterCache(target, **redis_options)
+            if target.mode == "cluster"
+            else RedisCache(target, **redis_options)
+        )
         return TieredCache(
-            RedisCache(redis_url, **redis_options),
+            remote,
             MemoryCache(max_entries=max(1, tiers.entries)),
-            RedisBus(redis_url),
+            RedisBus(target),
             local_ttl_s=tiers.ttl_s,
         )
     memory = MemoryCache(max_entries=memory_max_entries)

@@ -21,7 +21,7 @@ from comptoir.cache.backend import CacheStatus, Tags
 from comptoir.cache.bus import InvalidationBus
 from comptoir.cache.entry import CacheEntry
 from comptoir.cache.memory import MemoryCache
-from comptoir.cache.redis import RedisCache
+from comptoir.cache.redis_store import RedisStore
 from comptoir.cache.writebehind import WriteBehind
 
 from comptoir.metrics import CACHE_TIER
@@ -32,7 +32,7 @@ class TieredCache:
 
     def __init__(
         self,
-        remote: RedisCache,
+        remote: RedisStore,
         local: MemoryCache,
         bus: InvalidationBus,
         *,

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -30,7 +31,13 @@ class RedisServer:
     still running when the interpreter exits is killed.
     """
 
-    def __init__(self, *, start_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        start_timeout_s: float = 10.0,
+        args: Sequence[str] = (),
+        config: str | None = None,
+    ) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RedisServerError(
@@ -44,7 +51,20 @@ class RedisServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._started_once = False
         self._log: Path = Path(self._dir.name) / "redis.log"
+        # Extra arguments (a cluster node's, a Sentinel's), and a configuration
+        # file's text (a Sentinel needs one it can rewrite).
+        self._args = list(args)
+        self._config: list[str] = []
+        if config is not None:
+            path = Path(self._dir.name) / "redis.conf"
+            path.write_text(config)
+            self._config = [str(path)]
         _STARTED.add(self)
+
+    @property
+    def directory(self) -> Path:
+        """The server's working folder (its log, a cluster node's ``nodes.conf``)."""
+        return Path(self._dir.name)
 
     @property
     def url(self) -> str:
@@ -83,6 +103,7 @@ class RedisServer:
             self._process = subprocess.Popen(  # noqa: S603 - fixed arguments, binary from PATH
                 [
                     self._binary,
+                    *self._config,
                     "--port",
                     str(self.port),
                     "--bind",
@@ -95,6 +116,7 @@ class RedisServer:
                     "no",
                     "--dir",
                     self._dir.name,
+                    *self._args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
