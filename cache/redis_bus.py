@@ -1,4 +1,11 @@
-"""Invalidations between comptoir processes through Redis pub/sub."""
+"""Invalidations between comptoir processes through Redis pub/sub.
+
+One server, or the master Sentinel names: its ``PUBLISH`` and ``SUBSCRIBE``.
+A Redis Cluster broadcasts ``PUBLISH`` to every node, so every process
+subscribes on one master and publishes there
+(:mod:`comptoir.cache.redis_cluster_bus` chooses it, and another when it is
+lost).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, Protocol
 
 import orjson
 import redis.asyncio as aioredis
@@ -22,6 +29,8 @@ from comptoir.cache.bus import (
     new_sender_id,
 )
 from comptoir.cache.keys import PREFIX
+from comptoir.cache.redis_cluster_bus import ClusterLink
+from comptoir.cache.redis_urls import RedisTarget, ServerClient, parse_redis_url
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -34,6 +43,58 @@ ACKS: Final = f"{PREFIX}:invalidations:acks"
 
 RECONNECT_S: Final = 0.5
 """Wait between two attempts to subscribe again after the subscription was lost."""
+
+
+class BusLink(Protocol):
+    """Where the bus listens and publishes: a client that waits on a subscription, one that publishes."""
+
+    async def clients(self) -> tuple[aioredis.Redis, aioredis.Redis]:
+        """The listening client and the publishing one (``RedisError``/``OSError``: none reachable)."""
+        ...
+
+    def lost(self) -> None:
+        """The server of :meth:`clients` failed: choose again next time (a cluster's)."""
+        ...
+
+    async def close(self) -> None:
+        """Close the connections."""
+        ...
+
+
+class ServerLink:
+    """One server's clients (or the master Sentinel names, followed on failover)."""
+
+    def __init__(self, target: RedisTarget, *, timeout_s: float) -> None:
+        self._listener = ServerClient(
+            target,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=None,
+            health_check_interval=10,
+            protocol=2,
+        )
+        self._publisher = ServerClient(
+            target, socket_connect_timeout=timeout_s, socket_timeout=timeout_s, protocol=2
+        )
+
+    async def clients(self) -> tuple[aioredis.Redis, aioredis.Redis]:
+        """The two clients (they connect, and reconnect, by themselves)."""
+        return self._listener.redis, self._publisher.redis
+
+    def lost(self) -> None:
+        """Nothing to choose: the same server is tried again."""
+
+    async def close(self) -> None:
+        """Close both clients."""
+        for client in (self._listener, self._publisher):
+            with contextlib.suppress(RedisError, OSError):
+                await client.aclose()
+
+
+def bus_link(target: RedisTarget, *, timeout_s: float) -> BusLink:
+    """The link for ``target``: one server's, or a cluster's."""
+    if target.mode == "cluster":
+        return ClusterLink(target, near=CHANNEL, timeout_s=timeout_s)
+    return ServerLink(target, timeout_s=timeout_s)
 
 
 class RedisBus:
@@ -49,18 +110,14 @@ class RedisBus:
     name = "redis"
 
     def __init__(
-        self, url: str, *, timeout_s: float = 0.5, ack_timeout_s: float = ACK_TIMEOUT_S
+        self,
+        url: str | RedisTarget,
+        *,
+        timeout_s: float = 0.5,
+        ack_timeout_s: float = ACK_TIMEOUT_S,
     ) -> None:
-        self._client: aioredis.Redis = aioredis.Redis.from_url(
-            url,
-            socket_connect_timeout=timeout_s,
-            socket_timeout=None,
-            health_check_interval=10,
-            protocol=2,
-        )
-        self._publisher: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s, protocol=2
-        )
+        target = parse_redis_url(url) if isinstance(url, str) else url
+        self._link = bus_link(target, timeout_s=timeout_s)
         self.sender = new_sender_id()
         self.acks = Acknowledgements()
         self._ack_timeout_s = ack_timeout_s
@@ -89,8 +146,10 @@ class RedisBus:
             return
         message = Message(self.sender, uuid.uuid4().hex, list(keys))
         try:
-            receivers = await self._publisher.publish(CHANNEL, encode_message(message))
+            _, publisher = await self._link.clients()
+            receivers = await publisher.publish(CHANNEL, encode_message(message))
         except (RedisError, OSError) as exc:
+            self._link.lost()
             log.warning("invalidation of %d keys not published: %s", len(keys), exc)
             return
         # Redis counts this process's own subscriber too, which ignores its message.
@@ -104,9 +163,7 @@ class RedisBus:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for client in (self._client, self._publisher):
-            with contextlib.suppress(RedisError, OSError):
-                await client.aclose()
+        await self._link.close()
 
     def _heard(self, raw: bytes | str) -> None:
         try:
@@ -118,7 +175,8 @@ class RedisBus:
 
     async def _acknowledge(self, message: Message) -> None:
         try:
-            await self._publisher.publish(
+            _, publisher = await self._link.clients()
+            await publisher.publish(
                 ACKS, orjson.dumps({"t": message.sender, "i": message.message_id})
             )
         except (RedisError, OSError) as exc:
@@ -127,8 +185,10 @@ class RedisBus:
     async def _listen(self, on_keys: OnKeys, on_gap: OnGap) -> None:
         lost = False
         while True:
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            pubsub: aioredis.client.PubSub | None = None
             try:
+                listener, _ = await self._link.clients()
+                pubsub = listener.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(CHANNEL, ACKS)
                 if lost:
                     log.info("invalidation channel subscribed again")
@@ -154,10 +214,12 @@ class RedisBus:
                 if not lost:
                     log.warning("invalidation channel lost (%s); resubscribing", exc)
                 lost = True
+                self._link.lost()
                 self.connected = False
                 self._subscribed.clear()
                 on_gap()
                 await asyncio.sleep(RECONNECT_S)
             finally:
-                with contextlib.suppress(RedisError, OSError, RuntimeError):
-                    await pubsub.aclose()
+                if pubsub is not None:
+                    with contextlib.suppress(RedisError, OSError, RuntimeError):
+                        await pubsub.aclose()

@@ -260,8 +260,8 @@ class RedisClusterCache:
 
         async def write(master: _Master, steps: list[tuple[str, str, bytes | list[str]]]) -> Any:
             pipe = master.client.pipeline(transaction=False)
-            for kind, name, value in steps:
-                if kind == "set":
+            for _, name, value in steps:
+                if isinstance(value, bytes):
                     pipe.set(name, value, px=ttl_ms)
                 else:
                     tag_set = name + TAG_SUFFIX
@@ -370,7 +370,9 @@ class RedisClusterCache:
         lock = name + LOCK_SUFFIX
         master = self._owner(lock)
         if master is not None:
-            await master.guard.call(lambda: master.client.eval(RELEASE_LOCK_LUA, 1, lock, self._token))
+            await master.guard.call(
+                lambda: master.client.eval(RELEASE_LOCK_LUA, 1, lock, self._token)
+            )
 
     async def close(self) -> None:
         """Stop a refresh under way and close every connection."""
@@ -506,7 +508,7 @@ class RedisClusterCache:
     def _master(self, node: ClusterNode) -> _Master:
         master = self._masters.get(node.name)
         if master is None:
-            client = aioredis.Redis(host=node.host, port=node.port, **self._client_options)
+            client = aioredis.Redis(host=node.host, port=int(node.port), **self._client_options)
             guard = ServerGuard(
                 node.name,
                 CircuitBreaker(self._breaker_failures, self._reset_s, self._clock),

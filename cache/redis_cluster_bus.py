@@ -1,0 +1,148 @@
+"""Where a Redis Cluster's invalidation messages go: one master that every process agrees on.
+
+Redis Cluster broadcasts a ``PUBLISH`` to every node, so a message published
+on any master reaches subscribers on all of them. But ``PUBLISH`` counts the
+subscribers of the node it ran on only, and the bus waits for as many
+acknowledgements as it counted: so every process subscribes and publishes on
+the same master, the one serving the slot of the channel's name (as sharded
+pub/sub would), and the count is everyone's. When that master is lost, each
+process moves on to the next master in the order of their addresses —
+messages still reach every process, wherever it listens — and the slot map
+is asked for again, so that a replica promoted in its place is found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import redis.asyncio as aioredis
+from comptoir.cache.deadline import within
+from comptoir.cache.redis_urls import RedisTarget
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.crc import key_slot
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+class ClusterLink:
+    """The listening and publishing clients of the master this process uses for the bus.
+
+    ``near`` names the channel whose slot's master is preferred.
+    """
+
+    def __init__(self, target: RedisTarget, *, near: str, timeout_s: float) -> None:
+        self._target = target
+        self._near = near
+        self._timeout_s = timeout_s
+        self._topology = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in target.hosts],
+            require_full_coverage=False,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),
+            protocol=2,
+            **target.credentials(),
+        )
+        self._known = False
+        self._stale = False
+        self._chosen: tuple[str, aioredis.Redis, aioredis.Redis] | None = None
+        self._failed: set[str] = set()
+        self._closing: tuple[aioredis.Redis, aioredis.Redis] | None = None
+
+    async def clients(self) -> tuple[aioredis.Redis, aioredis.Redis]:
+        """The chosen master's clients; the first master that answers when none is chosen."""
+        if self._chosen is not None:
+            return self._chosen[1], self._chosen[2]
+        await self._learn()
+        candidates = self._candidates()
+        # Masters that failed last are tried last, so that a lost one is not
+        # chosen again while another answers.
+        candidates.sort(key=lambda node: node.name in self._failed)
+        last: Exception | None = None
+        for node in candidates:
+            listener, publisher = self._clients_of(node)
+            try:
+                await within(self._timeout_s, publisher.ping())
+            except (RedisError, OSError) as exc:
+                last = exc
+                self._failed.add(node.name)
+                await _close(listener, publisher)
+                continue
+            self._failed.discard(node.name)
+            if node.name != self._preferred_name():
+                log.info("cluster invalidation channel on %s for now", node.name)
+            self._chosen = (node.name, listener, publisher)
+            return listener, publisher
+        raise last if last is not None else RedisError("no Redis cluster master is known")
+
+    def lost(self) -> None:
+        """The chosen master failed: the next call chooses again, on a fresh slot map."""
+        if self._chosen is not None:
+            name, listener, publisher = self._chosen
+            self._failed.add(name)
+            self._chosen = None
+            self._closing = (listener, publisher)
+        self._stale = True
+
+    async def close(self) -> None:
+        """Close the chosen master's clients and the slot map's connections."""
+        if self._chosen is not None:
+            await _close(self._chosen[1], self._chosen[2])
+            self._chosen = None
+        with contextlib.suppress(RedisError, OSError):
+            await self._topology.aclose()
+
+    async def _learn(self) -> None:
+        closing = self._closing
+        if closing is not None:
+            self._closing = None
+            await _close(*closing)
+        if not self._known:
+            await within(
+                self._timeout_s * len(self._target.hosts) + self._timeout_s,
+                self._topology.initialize(),
+            )
+            self._known = True
+        elif self._stale:
+            with contextlib.suppress(RedisError, OSError):
+                await within(
+                    self._timeout_s * len(self._target.hosts) + self._timeout_s,
+                    self._topology.nodes_manager.initialize(),
+                )
+        self._stale = False
+
+    def _preferred_name(self) -> str | None:
+        owners = self._topology.nodes_manager.slots_cache.get(key_slot(self._near.encode()))
+        return owners[0].name if owners else None
+
+    def _candidates(self) -> list[ClusterNode]:
+        masters = {
+            nodes[0].name: nodes[0]
+            for nodes in self._topology.nodes_manager.slots_cache.values()
+            if nodes
+        }
+        preferred = self._preferred_name()
+        return sorted(masters.values(), key=lambda n: (n.name != preferred, n.name))
+
+    def _clients_of(self, node: ClusterNode) -> tuple[aioredis.Redis, aioredis.Redis]:
+        common: dict[str, Any] = {
+            "host": node.host,
+            "port": int(node.port),
+            "socket_connect_timeout": self._timeout_s,
+            "protocol": 2,
+            **self._target.credentials(),
+        }
+        listener = aioredis.Redis(socket_timeout=None, health_check_interval=10, **common)
+        publisher = aioredis.Redis(socket_timeout=self._timeout_s, **common)
+        return listener, publisher
+
+
+async def _close(*clients: aioredis.Redis) -> None:
+    for client in clients:
+        with contextlib.suppress(RedisError, OSError):
+            await client.aclose()
