@@ -124,7 +124,6 @@ class RedisClusterCache:
             # bounds each call), no retries (the breaker decides), RESP2.
             "socket_timeout": None,
             "socket_connect_timeout": connect_timeout_s,
-            "retry_on_timeout": False,
             "retry": Retry(NoBackoff(), 0),
             "health_check_interval": HEALTH_CHECK_INTERVAL_S,
             "protocol": 2,

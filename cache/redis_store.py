@@ -92,6 +92,10 @@ class RedisStore(Protocol):
         """``"up"`` when every server answered its last call, ``"down"`` otherwise."""
         ...
 
+    async def start(self) -> None:
+        """Learn what reaching Redis takes (a cluster's slot map); never raises for an outage."""
+        ...
+
     def nodes(self) -> dict[str, CacheStatus]:
         """Each server's state, by ``host:port`` (a cluster's masters; the one server otherwise)."""
         ...

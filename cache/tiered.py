@@ -55,7 +55,8 @@ class TieredCache:
         return self.remote.status()
 
     async def start(self) -> None:
-        """Listen for other processes' invalidations and start the write-behind."""
+        """Reach Redis, listen for other processes' invalidations, start the write-behind."""
+        await self.remote.start()
         self.writes.start()
         await self.bus.start(self._dropped_elsewhere, self.local.clear)
 

@@ -10,8 +10,10 @@ import redis.asyncio as aioredis
 from comptoir.cache.backend import CacheBackend
 from comptoir.cache.memory import MemoryCache
 from comptoir.cache.redis import RedisCache
+from comptoir.cache.redis_cluster import RedisClusterCache
 
 from tests.cache.fakes import FakeClock
+from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer, RedisServerError
 
 # The backend suite does not measure time: generous timeouts keep a loaded
@@ -40,6 +42,36 @@ def own_redis_server() -> Iterator[RedisServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """One 3-master Redis Cluster for the session; tests that kill a master use ``own_redis_cluster``."""
+    try:
+        cluster = RedisCluster()
+    except RedisServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with cluster:
+        yield cluster
+
+
+@pytest.fixture
+def own_redis_cluster() -> Iterator[RedisCluster]:
+    """A 3-master Redis Cluster of this test's own, whose masters may be killed and restarted."""
+    try:
+        cluster = RedisCluster()
+    except RedisServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with cluster:
+        yield cluster
+
+
+async def flush_cluster(cluster: RedisCluster) -> None:
+    """Empty every master of ``cluster``."""
+    for node in cluster.nodes:
+        client = aioredis.Redis(port=node.port)
+        await client.flushall()
+        await client.aclose()
+
+
 @pytest.fixture
 async def redis_raw(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
     """A plain client on the session Redis, whose database is emptied for this test."""
@@ -55,7 +87,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "cluster"])
 def backend_kind(request: pytest.FixtureRequest) -> str:
     """Which backend this run of a shared test exercises."""
     kind: str = request.param
@@ -64,13 +96,24 @@ def backend_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def cache(
-    backend_kind: str, clock: FakeClock, redis_server: RedisServer
+    backend_kind: str, clock: FakeClock, request: pytest.FixtureRequest
 ) -> AsyncIterator[CacheBackend]:
-    """A fresh backend of each kind (the Redis database flushed first)."""
-    backend: MemoryCache | RedisCache
+    """A fresh backend of each kind (the Redis database, or every master, flushed first)."""
+    backend: MemoryCache | RedisCache | RedisClusterCache
     if backend_kind == "memory":
         backend = MemoryCache(clock=clock)
+    elif backend_kind == "cluster":
+        cluster: RedisCluster = request.getfixturevalue("redis_cluster")
+        await flush_cluster(cluster)
+        backend = RedisClusterCache(
+            cluster.url,
+            clock=clock,
+            op_timeout_s=RELAXED_TIMEOUT_S,
+            connect_timeout_s=RELAXED_TIMEOUT_S,
+        )
+        await backend.start()
     else:
+        redis_server: RedisServer = request.getfixturevalue("redis_server")
         flusher = aioredis.Redis.from_url(redis_server.url)
         await flusher.flushdb()
         await flusher.aclose()

@@ -17,6 +17,7 @@ import time
 from types import TracebackType
 
 import redis
+from redis.crc import key_slot
 
 from tests.support.redis_server import RedisServer, RedisServerError
 from tests.support.servers import free_port
@@ -103,3 +104,20 @@ class RedisCluster:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def node_of(cluster: RedisCluster, key: str) -> RedisServer:
+    """The master of ``cluster`` that serves ``key``'s slot (asked of a running node)."""
+    slot = key_slot(key.encode())
+    for node in cluster.nodes:
+        if not node.running:
+            continue
+        client = redis.Redis(port=node.port, socket_timeout=2)
+        try:
+            for start, end, master, *_ in client.execute_command("CLUSTER SLOTS"):
+                if start <= slot <= end:
+                    port = int(master[1])
+                    return next(n for n in cluster.nodes if n.port == port)
+        finally:
+            client.close()
+    raise RedisServerError(f"no running node knows who serves slot {slot}")
