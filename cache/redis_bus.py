@@ -31,6 +31,8 @@ from comptoir.cache.bus import (
 from comptoir.cache.keys import PREFIX
 from comptoir.cache.redis_cluster_bus import ClusterLink
 from comptoir.cache.redis_urls import RedisTarget, ServerClient, parse_redis_url
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,8 @@ class BusLink(Protocol):
         """The listening client and the publishing one (``RedisError``/``OSError``: none reachable)."""
         ...
 
-    def lost(self) -> None:
-        """The server of :meth:`clients` failed: choose again next time (a cluster's)."""
+    def lost(self, client: aioredis.Redis | None) -> None:
+        """``client`` (one of :meth:`clients`') failed: choose again next time (a cluster's)."""
         ...
 
     async def close(self) -> None:
@@ -65,22 +67,29 @@ class ServerLink:
     """One server's clients (or the master Sentinel names, followed on failover)."""
 
     def __init__(self, target: RedisTarget, *, timeout_s: float) -> None:
+        # No retries of redis-py's: a lost server is reported at once, and the
+        # listening loop subscribes again every RECONNECT_S.
         self._listener = ServerClient(
             target,
             socket_connect_timeout=timeout_s,
             socket_timeout=None,
             health_check_interval=10,
+            retry=Retry(NoBackoff(), 0),
             protocol=2,
         )
         self._publisher = ServerClient(
-            target, socket_connect_timeout=timeout_s, socket_timeout=timeout_s, protocol=2
+            target,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),
+            protocol=2,
         )
 
     async def clients(self) -> tuple[aioredis.Redis, aioredis.Redis]:
         """The two clients (they connect, and reconnect, by themselves)."""
         return self._listener.redis, self._publisher.redis
 
-    def lost(self) -> None:
+    def lost(self, client: aioredis.Redis | None) -> None:
         """Nothing to choose: the same server is tried again."""
 
     async def close(self) -> None:
@@ -145,11 +154,12 @@ class RedisBus:
         if not keys:
             return
         message = Message(self.sender, uuid.uuid4().hex, list(keys))
+        publisher: aioredis.Redis | None = None
         try:
             _, publisher = await self._link.clients()
             receivers = await publisher.publish(CHANNEL, encode_message(message))
         except (RedisError, OSError) as exc:
-            self._link.lost()
+            self._link.lost(publisher)
             log.warning("invalidation of %d keys not published: %s", len(keys), exc)
             return
         # Redis counts this process's own subscriber too, which ignores its message.
@@ -186,6 +196,7 @@ class RedisBus:
         lost = False
         while True:
             pubsub: aioredis.client.PubSub | None = None
+            listener: aioredis.Redis | None = None
             try:
                 listener, _ = await self._link.clients()
                 pubsub = listener.pubsub(ignore_subscribe_messages=True)
@@ -214,7 +225,7 @@ class RedisBus:
                 if not lost:
                     log.warning("invalidation channel lost (%s); resubscribing", exc)
                 lost = True
-                self._link.lost()
+                self._link.lost(listener)
                 self.connected = False
                 self._subscribed.clear()
                 on_gap()

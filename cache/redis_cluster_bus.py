@@ -80,10 +80,16 @@ class ClusterLink:
             return listener, publisher
         raise last if last is not None else RedisError("no Redis cluster master is known")
 
-    def lost(self) -> None:
-        """The chosen master failed: the next call chooses again, on a fresh slot map."""
-        if self._chosen is not None:
-            name, listener, publisher = self._chosen
+    def lost(self, client: aioredis.Redis | None) -> None:
+        """``client`` failed: if it is the chosen master's, the next call chooses again.
+
+        A client of a master chosen before (whose failure is heard late) changes nothing.
+        """
+        chosen = self._chosen
+        if chosen is not None and client is not None and all(client is not c for c in chosen[1:]):
+            return
+        if chosen is not None:
+            name, listener, publisher = chosen
             self._failed.add(name)
             self._chosen = None
             self._closing = (listener, publisher)
@@ -134,6 +140,9 @@ class ClusterLink:
             "host": node.host,
             "port": int(node.port),
             "socket_connect_timeout": self._timeout_s,
+            # No retries of redis-py's: a lost master is reported at once and
+            # the bus chooses another.
+            "retry": Retry(NoBackoff(), 0),
             "protocol": 2,
             **self._target.credentials(),
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from comptoir.cache.backend import CacheBackend
+from comptoir.cache.tiered import TieredCache
 from comptoir.graph.state import AppState
 from comptoir.sources.outbox import Outbox, OutboxStats, OutboxUnavailable
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -39,7 +41,7 @@ async def readiness(state: AppState) -> dict[str, Any]:
             "lastErrorAt": health.last_error_at,
             "latencyMs": health.last_latency_ms,
         }
-    cache = {"backend": state.cache.name, "status": state.cache.status()}
+    cache = cache_readiness(state.cache)
     outbox = outbox_readiness(state.writes.store.backend, await _outbox_stats(state.writes.store))
     ready = all(s["state"] == "closed" for s in sources.values()) and cache["status"] == "up"
     return {
@@ -47,7 +49,31 @@ async def readiness(state: AppState) -> dict[str, Any]:
         "sources": sources,
         "cache": cache,
         "outbox": outbox,
+        # Nothing an answer needs lives only in this instance: the held writes
+        # are in PostgreSQL and the cache (and its invalidations) in Redis.
+        "stateless": outbox["backend"] == "postgresql" and isinstance(state.cache, TieredCache),
     }
+
+
+def cache_readiness(cache: CacheBackend) -> dict[str, Any]:
+    """``/readyz``'s cache: its backend, how it is reached, its state (and each Redis server's).
+
+    ``mode`` is ``in-process`` (no Redis), ``single``, ``sentinel`` or
+    ``cluster``; a cluster that lost some of its masters but not all is
+    ``degraded`` (the lost masters' keys are misses), and ``nodes`` says which.
+    """
+    if not isinstance(cache, TieredCache):
+        return {"backend": cache.name, "mode": "in-process", "status": cache.status()}
+    nodes = cache.remote.nodes()
+    status = cache.remote.status()
+    if status == "down" and any(state == "up" for state in nodes.values()):
+        return {
+            "backend": cache.name,
+            "mode": cache.remote.mode,
+            "status": "degraded",
+            "nodes": nodes,
+        }
+    return {"backend": cache.name, "mode": cache.remote.mode, "status": status, "nodes": nodes}
 
 
 async def _outbox_stats(outbox: Outbox) -> OutboxStats | None:

@@ -140,7 +140,8 @@ def test_readyz_and_metrics_when_all_is_well(comptoir: Comptoir) -> None:
     comptoir.query(PLP_QUERY, {"first": 3})
     ready = comptoir.http.get("/readyz").json()
     assert ready["status"] == "ready"
-    assert ready["cache"] == {"backend": "memory", "status": "up"}
+    assert ready["cache"] == {"backend": "memory", "mode": "in-process", "status": "up"}
+    assert ready["stateless"] is False  # the outbox is a local SQLite file, the cache in-process
     assert set(ready["sources"]) == set(SOURCES.names())
     text = comptoir.http.get("/metrics").text
     assert "comptoir_source_requests_total" in text and "comptoir_cache_lookups_total" in text
