@@ -8,14 +8,16 @@ the same master, the one serving the slot of the channel's name (as sharded
 pub/sub would), and the count is everyone's. When that master is lost, each
 process moves on to the next master in the order of their addresses —
 messages still reach every process, wherever it listens — and the slot map
-is asked for again, so that a replica promoted in its place is found.
+is asked for again, so that a replica promoted in its place is found. Once
+the preferred master answers again, every process moves back to it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as aioredis
 from comptoir.cache.deadline import within
@@ -27,6 +29,9 @@ from redis.crc import key_slot
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+
+MOVE_BACK_CHECK_S: Final = 2.0
+"""While on another master, how often the preferred one is asked whether it answers again."""
 
 
 class ClusterLink:
@@ -53,6 +58,7 @@ class ClusterLink:
         self._chosen: tuple[str, aioredis.Redis, aioredis.Redis] | None = None
         self._failed: set[str] = set()
         self._closing: tuple[aioredis.Redis, aioredis.Redis] | None = None
+        self._watching: asyncio.Task[None] | None = None
 
     async def clients(self) -> tuple[aioredis.Redis, aioredis.Redis]:
         """The chosen master's clients; the first master that answers when none is chosen."""
@@ -74,9 +80,11 @@ class ClusterLink:
                 await _close(listener, publisher)
                 continue
             self._failed.discard(node.name)
-            if node.name != self._preferred_name():
-                log.info("cluster invalidation channel on %s for now", node.name)
             self._chosen = (node.name, listener, publisher)
+            preferred = self._preferred(candidates)
+            if preferred is not None and preferred.name != node.name:
+                log.info("cluster invalidation channel on %s for now", node.name)
+                self._watch(preferred)
             return listener, publisher
         raise last if last is not None else RedisError("no Redis cluster master is known")
 
@@ -97,6 +105,10 @@ class ClusterLink:
 
     async def close(self) -> None:
         """Close the chosen master's clients and the slot map's connections."""
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
         if self._chosen is not None:
             await _close(self._chosen[1], self._chosen[2])
             self._chosen = None
@@ -122,9 +134,10 @@ class ClusterLink:
                 )
         self._stale = False
 
-    def _preferred_name(self) -> str | None:
+    def _preferred(self, candidates: list[ClusterNode]) -> ClusterNode | None:
         owners = self._topology.nodes_manager.slots_cache.get(key_slot(self._near.encode()))
-        return owners[0].name if owners else None
+        name = owners[0].name if owners else None
+        return next((n for n in candidates if n.name == name), None)
 
     def _candidates(self) -> list[ClusterNode]:
         masters = {
@@ -132,8 +145,41 @@ class ClusterLink:
             for nodes in self._topology.nodes_manager.slots_cache.values()
             if nodes
         }
-        preferred = self._preferred_name()
+        owners = self._topology.nodes_manager.slots_cache.get(key_slot(self._near.encode()))
+        preferred = owners[0].name if owners else None
         return sorted(masters.values(), key=lambda n: (n.name != preferred, n.name))
+
+    def _watch(self, preferred: ClusterNode) -> None:
+        """While on another master, wait for the preferred one to answer again, then move back.
+
+        Every process comes back to it this way, so that they agree on one
+        master again (and ``PUBLISH`` counts everyone's subscription).
+        """
+        if self._watching is None or self._watching.done():
+            self._watching = asyncio.get_running_loop().create_task(self._move_back(preferred))
+
+    async def _move_back(self, preferred: ClusterNode) -> None:
+        listener, publisher = self._clients_of(preferred)
+        try:
+            while self._chosen is not None and self._chosen[0] != preferred.name:
+                await asyncio.sleep(MOVE_BACK_CHECK_S)
+                try:
+                    await within(self._timeout_s, publisher.ping())
+                except (RedisError, OSError):
+                    continue
+                chosen = self._chosen
+                if chosen is None:
+                    return
+                log.info("cluster invalidation channel back on %s", preferred.name)
+                self._failed.discard(preferred.name)
+                self._stale = True
+                self._chosen = None
+                # The subscription on the other master ends; the bus
+                # subscribes again, on the preferred master.
+                await _close(chosen[1], chosen[2])
+                return
+        finally:
+            await _close(listener, publisher)
 
     def _clients_of(self, node: ClusterNode) -> tuple[aioredis.Redis, aioredis.Redis]:
         common: dict[str, Any] = {
