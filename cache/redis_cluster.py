@@ -61,7 +61,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from comptoir.breaker import CircuitBreaker
 
@@ -452,7 +452,7 @@ class RedisClusterCache:
             self._next_refresh_at = self._clock() + self._reset_s
             try:
                 await within(self._bound_s * len(self._target.hosts), self._topology.initialize())
-            except (RedisError, OSError) as exc:
+            except (RedisError, RedisClusterException, OSError) as exc:
                 log.warning(
                     "Redis cluster at %s: no node answered (%s: %s); answering misses",
                     self._target.where,
@@ -484,7 +484,7 @@ class RedisClusterCache:
                     self._bound_s * max(1, len(self._masters)),
                     self._topology.nodes_manager.initialize(),
                 )
-            except (RedisError, OSError) as exc:
+            except (RedisError, RedisClusterException, OSError) as exc:
                 log.info("Redis cluster slot map not refreshed: %s", exc)
                 continue
             self._adopt()

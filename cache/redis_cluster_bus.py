@@ -26,7 +26,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 log = logging.getLogger(__name__)
 
@@ -120,18 +120,17 @@ class ClusterLink:
         if closing is not None:
             self._closing = None
             await _close(*closing)
-        if not self._known:
-            await within(
-                self._timeout_s * len(self._target.hosts) + self._timeout_s,
-                self._topology.initialize(),
-            )
-            self._known = True
-        elif self._stale:
-            with contextlib.suppress(RedisError, OSError):
-                await within(
-                    self._timeout_s * len(self._target.hosts) + self._timeout_s,
-                    self._topology.nodes_manager.initialize(),
-                )
+        bound_s = self._timeout_s * (len(self._target.hosts) + 1)
+        try:
+            if not self._known:
+                await within(bound_s, self._topology.initialize())
+                self._known = True
+            elif self._stale:
+                with contextlib.suppress(RedisError, RedisClusterException, OSError):
+                    await within(bound_s, self._topology.nodes_manager.initialize())
+        except RedisClusterException as exc:
+            # Not a RedisError: said as one, so that the bus treats it as an outage.
+            raise RedisError(f"no Redis cluster node answered: {exc}") from exc
         self._stale = False
 
     def _preferred(self, candidates: list[ClusterNode]) -> ClusterNode | None:

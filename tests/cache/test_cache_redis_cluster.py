@@ -236,3 +236,29 @@ async def test_plain_clients_see_what_the_cache_wrote(
         assert await client.smembers("T#tags") == {KEYS[0].encode()}
     finally:
         await client.aclose()
+
+
+async def test_a_cluster_unreachable_at_start_is_misses_then_found(
+    own_redis_cluster: RedisCluster, clock: FakeClock
+) -> None:
+    for node in own_redis_cluster.nodes:
+        node.kill()
+    cache = new_cache(own_redis_cluster, clock)
+    try:
+        await cache.start()
+        assert await cache.get_many(KEYS[:3]) == [None] * 3
+        await cache.set_many({KEYS[0]: entry(1)}, ttl_s=60)
+        assert not await cache.ping()
+        assert cache.status() == "down"
+        assert await cache.try_lock("revalidate:k", ttl_s=30)  # this process's own lock
+
+        for node in own_redis_cluster.nodes:
+            node.start()
+        own_redis_cluster.wait_ok()
+        clock.advance(RESET_S)
+
+        await cache.set_many({KEYS[0]: entry(1)}, ttl_s=60)
+        assert await cache.get_many(KEYS[:2]) == [entry(1), None]
+        assert cache.status() == "up"
+    finally:
+        await cache.close()
