@@ -1,12 +1,13 @@
 """Warm category pages on one Redis vs a 3-master Redis Cluster (prints figures; not a test).
 
-    python bench/cluster.py [--scale small|full] [--seconds 8] [--concurrency 16]
+    python bench/cluster.py [--scale small|full] [--seconds 8] [--concurrency 16] [--local-ttl-s 0]
 
 The reference sources run in this process; comptoir runs in a uvicorn process
 of its own, once per setup, with the cache on a ``redis-server`` or on a
 Redis Cluster of three masters (``redis+cluster://``), both started by this
 script on the same machine. The in-process tier in front of Redis is off
-(``COMPTOIR_CACHE_LOCAL_TTL_S=0``), so that every page reads Redis:
+(``COMPTOIR_CACHE_LOCAL_TTL_S=0``; ``--local-ttl-s 2`` puts the default
+back), so that every page reads Redis:
 
 - response cache off: each page is executed and reads its entries (one
   ``MGET`` per collection on one server; one per slot, in one pipeline per
@@ -114,7 +115,8 @@ def measure(
     env = {
         **urls,
         "COMPTOIR_REDIS_URL": redis_url,
-        "COMPTOIR_CACHE_LOCAL_TTL_S": "0",
+        "COMPTOIR_CACHE_LOCAL_TTL_S": str(args.local_ttl_s),
+        "COMPTOIR_JWT_SECRET": "bench-secret-bench-secret-bench-secret-0123",
         "COMPTOIR_RESPONSE_CACHE": "on" if response_cache else "off",
         "COMPTOIR_DATA_DIR": str(ROOT / ".comptoir" / "bench" / "cluster-state"),
     }
@@ -141,11 +143,13 @@ def main() -> None:
     parser.add_argument("--scale", choices=["small", "full"], default="small")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--local-ttl-s", type=float, default=0.0)
     args = parser.parse_args()
 
     print(
         f"warm category page (24 products), {args.concurrency} clients, {args.seconds:g} s each,"
-        f" {args.scale} demo data, in-process tier off, {os.cpu_count()} CPUs shared"
+        f" {args.scale} demo data, in-process tier {args.local_ttl_s:g} s, {os.cpu_count()} CPUs"
+        " shared"
         " by comptoir, Redis, the sources and the load"
     )
     with (
