@@ -14,6 +14,7 @@ from comptoir.cache.redis_cluster import RedisClusterCache
 
 from tests.cache.fakes import FakeClock
 from tests.support.redis_cluster import RedisCluster
+from tests.support.redis_sentinel import RedisSentinelSet
 from tests.support.redis_server import RedisServer, RedisServerError
 
 # The backend suite does not measure time: generous timeouts keep a loaded
@@ -53,6 +54,17 @@ def redis_cluster() -> Iterator[RedisCluster]:
         yield cluster
 
 
+@pytest.fixture(scope="session")
+def redis_sentinel() -> Iterator[RedisSentinelSet]:
+    """A master, its replica and a Sentinel for the session (nothing is killed in it)."""
+    try:
+        servers = RedisSentinelSet()
+    except RedisServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with servers:
+        yield servers
+
+
 @pytest.fixture
 def own_redis_cluster() -> Iterator[RedisCluster]:
     """A 3-master Redis Cluster of this test's own, whose masters may be killed and restarted."""
@@ -87,7 +99,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["memory", "redis", "cluster"])
+@pytest.fixture(params=["memory", "redis", "sentinel", "cluster"])
 def backend_kind(request: pytest.FixtureRequest) -> str:
     """Which backend this run of a shared test exercises."""
     kind: str = request.param
@@ -113,12 +125,17 @@ async def cache(
         )
         await backend.start()
     else:
-        redis_server: RedisServer = request.getfixturevalue("redis_server")
-        flusher = aioredis.Redis.from_url(redis_server.url)
+        if backend_kind == "sentinel":
+            sentinel: RedisSentinelSet = request.getfixturevalue("redis_sentinel")
+            url, master_port = sentinel.url, sentinel.master.port
+        else:
+            redis_server: RedisServer = request.getfixturevalue("redis_server")
+            url, master_port = redis_server.url, redis_server.port
+        flusher = aioredis.Redis(port=master_port)
         await flusher.flushdb()
         await flusher.aclose()
         backend = RedisCache(
-            redis_server.url,
+            url,
             clock=clock,
             op_timeout_s=RELAXED_TIMEOUT_S,
             connect_timeout_s=RELAXED_TIMEOUT_S,

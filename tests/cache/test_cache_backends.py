@@ -17,7 +17,7 @@ def entry(value: object, fetched_at: float = T0, max_age: float = 60.0) -> Cache
 
 
 async def test_reports_its_kind_and_is_up(cache: CacheBackend, backend_kind: str) -> None:
-    assert cache.name == ("redis" if backend_kind == "cluster" else backend_kind)
+    assert cache.name == ("memory" if backend_kind == "memory" else "redis")
     assert cache.status() == "up"
 
 
