@@ -1,26 +1,33 @@
 """comptoir on a Redis Cluster and on Sentinel: a master lost under load, then back (real processes).
 
-The in-process tier is off (``cache_local_ttl_s=0``) and so is the response
-cache, so that every answer reads its entries from Redis: a warm answer that
-makes no upstream request proves they were there.
+The in-process tier is off (``cache_local_ttl_s=0``), so that every answer
+reads Redis: a warm answer that makes no upstream request proves its
+entries (or, with the response cache on, the stored answer) were there.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
+from comptoir.graph.hooks import signature_of
 from comptoir.sources.reference import cases
 
-from tests.conftest import Comptoir, ReferenceSources
+from tests.conftest import Comptoir, ReferenceSources, WriteSources
 from tests.graph.queries import PDP_QUERY, PLP_QUERY
 from tests.support.processes import wait_for
 from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_sentinel import RedisSentinelSet
 
+SECRET = "erp-hook-secret-for-tests"  # noqa: S105  # a test value
+PRICE_QUERY = """
+query Price($sku: ID!) { variant(sku: $sku) { sku price { amount { amount } priceList } } }
+"""
 PAGES: list[tuple[str, dict[str, Any]]] = [
     (PLP_QUERY, {"categoryId": "C-women", "first": 12}),
     (PLP_QUERY, {"categoryId": cases.CATEGORY_WITH_SUBCATEGORIES, "first": 12}),
@@ -35,12 +42,14 @@ def sentinel_set() -> Iterator[RedisSentinelSet]:
         yield servers
 
 
-def start_on(start_comptoir: Callable[..., Comptoir], url: str) -> Comptoir:
+def start_on(
+    start_comptoir: Callable[..., Comptoir], url: str, *, response_cache: bool = False
+) -> Comptoir:
     return start_comptoir(
         redis_url=url,
         redis_breaker_reset_s=0.5,
         cache_local_ttl_s=0,
-        response_cache=False,
+        response_cache=response_cache,
     )
 
 
@@ -91,13 +100,15 @@ class Load:
         wait_for(lambda: self.answered >= target, timeout_s=60)
 
 
+@pytest.mark.parametrize("response_cache", [False, True], ids=["entries", "answers"])
 def test_a_cluster_master_killed_mid_load_then_restarted(
     start_comptoir: Callable[..., Comptoir],
     reference: ReferenceSources,
     own_redis_cluster: RedisCluster,
+    response_cache: bool,
 ) -> None:
     cluster = own_redis_cluster
-    comptoir = start_on(start_comptoir, cluster.url)
+    comptoir = start_on(start_comptoir, cluster.url, response_cache=response_cache)
     expected = answers(comptoir)
     assert all("errors" not in body for body in expected)
     wait_for(lambda: warm_answers_need_no_upstream(comptoir, reference))
@@ -160,3 +171,41 @@ def test_sentinel_fails_over_and_answers_hit_again(
     wait_for(lambda: warm_answers_need_no_upstream(comptoir, reference), timeout_s=30)
     assert comptoir.http.get("/readyz").json()["cache"]["status"] == "up"
     assert answers(comptoir) == expected
+
+
+def test_a_change_event_changes_the_next_answer_of_every_instance_on_a_cluster(
+    write_sources: WriteSources,
+    start_comptoir: Callable[..., Comptoir],
+    redis_cluster: RedisCluster,
+) -> None:
+    redis_cluster.flush()
+    settings = {**write_sources.urls(), "redis_url": redis_cluster.url, "erp_hook_secret": SECRET}
+    first, second = start_comptoir(**settings), start_comptoir(**settings)
+    variables = {"sku": cases.SKU_FULL}
+
+    def price(comptoir: Comptoir) -> tuple[str, str]:
+        response = comptoir.post(PRICE_QUERY, variables)
+        body = response.json()
+        assert "errors" not in body, body
+        amount = str(body["data"]["variant"]["price"]["amount"]["amount"])
+        return amount, response.headers.get("x-comptoir-cache", "")
+
+    before, _ = price(second)
+    wait_for(lambda: price(first)[1] == "HIT")  # the answer is stored (on its slot's master)
+    assert price(second) == (before, "HIT")
+
+    write_sources.set_price(cases.SKU_FULL, "EUR-WEB", "77.70")
+    body = json.dumps({"events": [{"collection": "prices", "ids": [cases.SKU_FULL]}]}).encode()
+    response = httpx.post(
+        f"{first.server.url}/hooks/erp",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Comptoir-Signature": signature_of(SECRET, body),
+        },
+    )
+    assert response.status_code == 202, response.text
+
+    assert before != "77.70"
+    assert price(second)[0] == "77.70"
+    assert price(first)[0] == "77.70"

@@ -89,6 +89,16 @@ class RedisCluster:
         finally:
             client.close()
 
+    def flush(self) -> None:
+        """Empty every running master."""
+        for node in self.nodes:
+            if node.running:
+                client = redis.Redis(port=node.port, socket_timeout=5)
+                try:
+                    client.flushall()
+                finally:
+                    client.close()
+
     def close(self) -> None:
         """Kill every node and remove their folders."""
         for node in self.nodes:
