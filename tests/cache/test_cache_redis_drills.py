@@ -20,6 +20,7 @@ from comptoir.sources.reference import cases
 
 from tests.conftest import Comptoir, ReferenceSources, WriteSources
 from tests.graph.queries import PDP_QUERY, PLP_QUERY
+from tests.support.postgres_server import PostgresServer
 from tests.support.processes import wait_for
 from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_sentinel import RedisSentinelSet
@@ -209,3 +210,20 @@ def test_a_change_event_changes_the_next_answer_of_every_instance_on_a_cluster(
     assert before != "77.70"
     assert price(second)[0] == "77.70"
     assert price(first)[0] == "77.70"
+
+
+def test_readyz_says_an_instance_is_stateless_with_postgresql_and_a_shared_redis(
+    start_comptoir: Callable[..., Comptoir],
+    redis_cluster: RedisCluster,
+    postgres: PostgresServer,
+) -> None:
+    on_disk = start_comptoir(redis_url=redis_cluster.url)  # the outbox in a local SQLite file
+    shared = start_comptoir(redis_url=redis_cluster.url, outbox_url=postgres.fresh_schema())
+    in_process = start_comptoir(outbox_url=postgres.fresh_schema())  # the cache in memory
+
+    ready = shared.http.get("/readyz").json()
+    assert ready["stateless"] is True
+    assert ready["outbox"]["backend"] == "postgresql"
+    assert (ready["cache"]["mode"], ready["cache"]["status"]) == ("cluster", "up")
+    assert on_disk.http.get("/readyz").json()["stateless"] is False
+    assert in_process.http.get("/readyz").json()["stateless"] is False
