@@ -56,8 +56,13 @@ from comptoir.cache.redis_store import (
     RedisMode,
     ServerGuard,
 )
-from comptoir.cache.redis_urls import RedisTarget, parse_redis_url
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+from comptoir.cache.redis_urls import (
+    DISCOVERY_TIMEOUT_S,
+    RedisTarget,
+    parse_redis_url,
+    slot_map_client,
+)
+from redis.asyncio.cluster import ClusterNode
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
@@ -129,24 +134,14 @@ class RedisClusterCache:
             "protocol": 2,
             **target.credentials(),
         }
-        self._topology = RedisCluster(
-            startup_nodes=[ClusterNode(host, port) for host, port in target.hosts],
-            # A master lost without a replica leaves its slots uncovered: the
-            # other masters' slots are still served.
-            require_full_coverage=False,
-            socket_connect_timeout=connect_timeout_s,
-            socket_timeout=self._bound_s,
-            retry=Retry(NoBackoff(), 0),
-            protocol=2,
-            **target.credentials(),
-        )
+        self._topology = slot_map_client(target, connect_timeout_s=connect_timeout_s)
         self._counters = RedisCounters()
         self._masters: dict[str, _Master] = {}
         self._owners: list[_Master | None] = []
         self._next_refresh_at = 0.0
         self._refresh_wanted = False
         self._refreshing: asyncio.Task[None] | None = None
-        self._discovery_lock = asyncio.Lock()
+        self._discovering: asyncio.Task[bool] | None = None
         self._token = uuid.uuid4().hex
         self._local_locks = LocalLocks(clock)
 
@@ -175,8 +170,9 @@ class RedisClusterCache:
         return self._counters.snapshot([m.guard.breaker for m in self._masters.values()])
 
     async def start(self) -> None:
-        """Learn the slot map now (misses until it is known, if no node answers yet)."""
-        await self._ensure_topology()
+        """Learn the slot map now (if no node answers yet: misses, and tried again later)."""
+        self._next_refresh_at = self._clock() + self._reset_s
+        await self._discover()
 
     def get(self, key: str) -> CacheEntry | None:
         """``None``: nothing is held in this process (the in-process tier does that)."""
@@ -375,10 +371,11 @@ class RedisClusterCache:
 
     async def close(self) -> None:
         """Stop a refresh under way and close every connection."""
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
-                await self._refreshing
+        for task in (self._refreshing, self._discovering):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
+                    await task
         for master in self._masters.values():
             with contextlib.suppress(RedisError, OSError):
                 await master.client.aclose()
@@ -441,28 +438,33 @@ class RedisClusterCache:
     # -- the slot map ----------------------------------------------------------
 
     async def _ensure_topology(self) -> bool:
-        """Whether the slot map is known; learns it first if not (at most once per reset period)."""
+        """Whether the slot map is known; if not, learning it starts in the background.
+
+        An operation never waits for it: until it is known, reads are misses
+        and writes are dropped. It is tried again once per ``breaker_reset_s``.
+        """
         if self._owners:
             return True
-        if self._clock() < self._next_refresh_at:
-            return False
-        async with self._discovery_lock:
-            if self._owners:
-                return True
+        running = self._discovering is not None and not self._discovering.done()
+        if not running and self._clock() >= self._next_refresh_at:
             self._next_refresh_at = self._clock() + self._reset_s
-            try:
-                await within(self._bound_s * len(self._target.hosts), self._topology.initialize())
-            except (RedisError, RedisClusterException, OSError) as exc:
-                log.warning(
-                    "Redis cluster at %s: no node answered (%s: %s); answering misses",
-                    self._target.where,
-                    type(exc).__name__,
-                    exc,
-                )
-                return False
-            self._adopt()
-            self._next_refresh_at = self._clock() + REFRESH_MIN_INTERVAL_S
-            return bool(self._owners)
+            self._discovering = asyncio.get_running_loop().create_task(self._discover())
+        return False
+
+    async def _discover(self) -> bool:
+        """Learn the slot map (bounded by :data:`DISCOVERY_TIMEOUT_S`); whether it is known."""
+        try:
+            await within(DISCOVERY_TIMEOUT_S, self._topology.initialize())
+        except (RedisError, RedisClusterException, OSError) as exc:
+            log.warning(
+                "Redis cluster at %s: no node answered (%s: %s); answering misses",
+                self._target.where,
+                type(exc).__name__,
+                exc,
+            )
+            return False
+        self._adopt()
+        return bool(self._owners)
 
     def _want_refresh(self) -> None:
         """Ask for the slot map again, in the background (at most once a second)."""
@@ -480,10 +482,7 @@ class RedisClusterCache:
             self._refresh_wanted = False
             self._next_refresh_at = self._clock() + REFRESH_MIN_INTERVAL_S
             try:
-                await within(
-                    self._bound_s * max(1, len(self._masters)),
-                    self._topology.nodes_manager.initialize(),
-                )
+                await within(DISCOVERY_TIMEOUT_S, self._topology.nodes_manager.initialize())
             except (RedisError, RedisClusterException, OSError) as exc:
                 log.info("Redis cluster slot map not refreshed: %s", exc)
                 continue

@@ -21,8 +21,8 @@ from typing import Any, Final
 
 import redis.asyncio as aioredis
 from comptoir.cache.deadline import within
-from comptoir.cache.redis_urls import RedisTarget
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+from comptoir.cache.redis_urls import DISCOVERY_TIMEOUT_S, RedisTarget, slot_map_client
+from redis.asyncio.cluster import ClusterNode
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
@@ -44,15 +44,7 @@ class ClusterLink:
         self._target = target
         self._near = near
         self._timeout_s = timeout_s
-        self._topology = RedisCluster(
-            startup_nodes=[ClusterNode(host, port) for host, port in target.hosts],
-            require_full_coverage=False,
-            socket_connect_timeout=timeout_s,
-            socket_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 0),
-            protocol=2,
-            **target.credentials(),
-        )
+        self._topology = slot_map_client(target, connect_timeout_s=timeout_s)
         self._known = False
         self._stale = False
         self._chosen: tuple[str, aioredis.Redis, aioredis.Redis] | None = None
@@ -120,7 +112,7 @@ class ClusterLink:
         if closing is not None:
             self._closing = None
             await _close(*closing)
-        bound_s = self._timeout_s * (len(self._target.hosts) + 1)
+        bound_s = DISCOVERY_TIMEOUT_S
         try:
             if not self._known:
                 await within(bound_s, self._topology.initialize())

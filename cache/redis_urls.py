@@ -12,16 +12,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 from comptoir.cache.redis_store import RedisMode
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
+from redis.backoff import NoBackoff
 
 SENTINEL_SCHEME = "redis+sentinel"
 CLUSTER_SCHEME = "redis+cluster"
 _DEFAULT_PORTS = {SENTINEL_SCHEME: 26379, CLUSTER_SCHEME: 6379}
+
+DISCOVERY_TIMEOUT_S: Final = 5.0
+"""Bound of learning a cluster's slot map (at start, or in the background after an error).
+
+Never on a request's path, so it can be generous: the first discovery also
+reads the server's command table, a large answer, on a process that may be
+busy starting up.
+"""
 
 
 class RedisUrlError(ValueError):
@@ -148,3 +159,18 @@ class ServerClient:
         await self.redis.aclose()
         if self._sentinel is not None:
             await self._sentinel.aclose()
+
+
+def slot_map_client(target: RedisTarget, *, connect_timeout_s: float) -> RedisCluster:
+    """redis-py's cluster client, used for its slot map only (``initialize``, ``nodes_manager``)."""
+    return RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in target.hosts],
+        # A master lost without a replica leaves its slots unserved: the
+        # other masters' slots are still mapped.
+        require_full_coverage=False,
+        socket_connect_timeout=connect_timeout_s,
+        socket_timeout=DISCOVERY_TIMEOUT_S / 2,
+        retry=Retry(NoBackoff(), 0),
+        protocol=2,
+        **target.credentials(),
+    )

@@ -93,6 +93,7 @@ async def test_a_lock_is_shared_and_released_by_its_holder_only(
     ccache: RedisClusterCache, redis_cluster: RedisCluster, clock: FakeClock
 ) -> None:
     other = new_cache(redis_cluster, clock)
+    await other.start()
     try:
         names = [f"revalidate:{i}" for i in range(12)]  # on every master
         assert all([await ccache.try_lock(n, ttl_s=30) for n in names])
@@ -257,6 +258,10 @@ async def test_a_cluster_unreachable_at_start_is_misses_then_found(
         own_redis_cluster.wait_ok()
         clock.advance(RESET_S)
 
+        for _ in range(200):  # the slot map is learnt in the background, then used
+            if await cache.ping():
+                break
+            await asyncio.sleep(0.05)
         await cache.set_many({KEYS[0]: entry(1)}, ttl_s=60)
         assert await cache.get_many(KEYS[:2]) == [entry(1), None]
         assert cache.status() == "up"
