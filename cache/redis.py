@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 from comptoir.cache.backend import CacheStatus, Tags
 from comptoir.cache.entry import CacheEntry
@@ -146,9 +147,11 @@ class RedisCache:
         return self._guard.status()
 
     def nodes(self) -> dict[str, CacheStatus]:
-        """The one server (for Sentinel: the service's name) and its state."""
-        name = self._target.service if self.mode == "sentinel" else self._target.where
-        return {name: self.status()}
+        """The one server (``host:port``; for Sentinel, the master's service name) and its state."""
+        if self.mode == "sentinel":
+            return {self._target.service: self.status()}
+        parts = urlsplit(self._target.url)
+        return {parts.netloc.rpartition("@")[2] or parts.path: self.status()}
 
     def stats(self) -> RedisCacheStats:
         """The counters since creation and the breaker's state."""

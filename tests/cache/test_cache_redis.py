@@ -222,3 +222,10 @@ async def test_factory_picks_memory_without_a_url(url: str | None) -> None:
 
     assert isinstance(cache, MemoryCache)
     assert cache.stats().max_entries == 10
+
+
+async def test_a_single_server_reports_its_mode_and_address(
+    rcache: RedisCache, redis_server: RedisServer
+) -> None:
+    assert rcache.mode == "single"
+    assert rcache.nodes() == {f"127.0.0.1:{redis_server.port}": "up"}
