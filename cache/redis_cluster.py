@@ -485,8 +485,14 @@ class RedisClusterCache:
                 await within(DISCOVERY_TIMEOUT_S, self._topology.nodes_manager.initialize())
             except (RedisError, RedisClusterException, OSError) as exc:
                 log.info("Redis cluster slot map not refreshed: %s", exc)
+                self._refresh_wanted = True
                 continue
             self._adopt()
+            # While a master that serves slots is down, ask again (once a
+            # second): a replica promoted in its place is found without
+            # waiting for a call to fail on it.
+            if any(m.guard.status() == "down" for m in self._serving()):
+                self._refresh_wanted = True
 
     def _adopt(self) -> None:
         """Take the slot map redis-py holds now: a client and a guard per master, each slot's owner."""

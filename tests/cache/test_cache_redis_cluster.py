@@ -267,3 +267,33 @@ async def test_a_cluster_unreachable_at_start_is_misses_then_found(
         assert cache.status() == "up"
     finally:
         await cache.close()
+
+
+async def test_a_master_lost_is_replaced_by_its_replica_and_its_keys_hit_again(
+    clock: FakeClock,
+) -> None:
+    with RedisCluster(replicas=1) as cluster:
+        cache = new_cache(cluster, clock)
+        await cache.start()
+        try:
+            await cache.set_many({key: entry(i) for i, key in enumerate(KEYS)}, ttl_s=60)
+            master = node_of(cluster, KEYS[0])
+            replica = cluster.replica_of(master)
+            assert replica is not None
+            client = aioredis.Redis(port=master.port)
+            assert await client.execute_command("WAIT", 1, 10_000) == 1  # replicated
+            await client.aclose()
+
+            master.kill()
+
+            for _ in range(300):  # misses for its keys until the replica takes its slots
+                found = await cache.get_many(KEYS)
+                if all(found):
+                    break
+                await asyncio.sleep(0.1)
+            assert found == [entry(i) for i in range(len(KEYS))]
+            assert cache.status() == "up"
+            assert f"127.0.0.1:{replica.port}" in cache.nodes()
+            assert f"127.0.0.1:{master.port}" not in cache.nodes()
+        finally:
+            await cache.close()

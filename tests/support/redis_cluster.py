@@ -33,18 +33,37 @@ CLUSTER_ARGS = (
 
 
 class RedisCluster:
-    """Three masters on ``127.0.0.1``, their slots assigned; usable as a context manager."""
+    """Three masters on ``127.0.0.1``, their slots assigned; usable as a context manager.
 
-    def __init__(self, masters: int = 3, *, ready_timeout_s: float = 30.0) -> None:
+    With ``replicas=1`` each master has a replica (``nodes[3:]``), which the
+    cluster promotes when its master is lost.
+    """
+
+    def __init__(
+        self, masters: int = 3, *, replicas: int = 0, ready_timeout_s: float = 30.0
+    ) -> None:
         if shutil.which("redis-cli") is None:
             raise RedisServerError("redis-cli is not on PATH (install the redis-tools package)")
         # The cluster bus listens on a port of its own, picked free as well
         # (by default it is the data port + 10000, often out of range).
         self.nodes = [
             RedisServer(args=(*CLUSTER_ARGS, "--cluster-port", str(free_port())))
-            for _ in range(masters)
+            for _ in range(masters * (1 + replicas))
         ]
+        self._replicas = replicas
         self._ready_timeout_s = ready_timeout_s
+
+    def replica_of(self, master: RedisServer) -> RedisServer | None:
+        """The node that replicates ``master`` now, if any."""
+        client = redis.Redis(port=master.port, socket_timeout=2)
+        try:
+            info = client.info("replication")
+        finally:
+            client.close()
+        ports = {
+            int(v["port"]) for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)
+        }
+        return next((n for n in self.nodes if n.port in ports), None)
 
     @property
     def url(self) -> str:
@@ -57,7 +76,15 @@ class RedisCluster:
             node.start()
         addresses = [f"127.0.0.1:{n.port}" for n in self.nodes]
         created = subprocess.run(  # noqa: S603 - fixed arguments, binary from PATH
-            ["redis-cli", "--cluster", "create", *addresses, "--cluster-yes"],  # noqa: S607
+            [  # noqa: S607
+                "redis-cli",
+                "--cluster",
+                "create",
+                *addresses,
+                "--cluster-replicas",
+                str(self._replicas),
+                "--cluster-yes",
+            ],
             capture_output=True,
             text=True,
             timeout=60,
