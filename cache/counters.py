@@ -23,10 +23,12 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import redis.asyncio as aioredis
 from comptoir.cache.deadline import within
+from comptoir.cache.redis_urls import ServerClient, parse_redis_url
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -192,14 +194,29 @@ class RedisCounters:
         breaker_reset_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client: aioredis.Redis = aioredis.Redis.from_url(
-            url,
-            socket_timeout=None,
-            socket_connect_timeout=connect_timeout_s,
-            retry_on_timeout=False,
-            retry=Retry(NoBackoff(), 0),
-            protocol=2,
-        )
+        options: dict[str, Any] = {
+            "socket_timeout": None,
+            "socket_connect_timeout": connect_timeout_s,
+            "retry_on_timeout": False,
+            "retry": Retry(NoBackoff(), 0),
+            "protocol": 2,
+        }
+        target = parse_redis_url(url)
+        self._server: ServerClient | None = None
+        self._client: aioredis.Redis | RedisCluster
+        if target.mode == "cluster":
+            # The script's keys share the channel's hash tag: one slot, one master.
+            self._client = RedisCluster(
+                startup_nodes=[ClusterNode(host, port) for host, port in target.hosts],
+                require_full_coverage=False,
+                socket_connect_timeout=connect_timeout_s,
+                retry=Retry(NoBackoff(), 0),
+                protocol=2,
+                **target.credentials(),
+            )
+        else:
+            self._server = ServerClient(target, **options)
+            self._client = self._server.redis
         self._script = self._client.register_script(_SPEND_LUA)
         self._bound_s = op_timeout_s + connect_timeout_s
         self._breaker = CircuitBreaker(breaker_failures, breaker_reset_s, clock)
@@ -289,7 +306,10 @@ class RedisCounters:
     async def close(self) -> None:
         """Close the connection pool."""
         with contextlib.suppress(RedisError, OSError):
-            await self._client.aclose()
+            if self._server is not None:
+                await self._server.aclose()
+            else:
+                await self._client.aclose()
 
 
 def build_counters(

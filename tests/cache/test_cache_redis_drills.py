@@ -119,6 +119,12 @@ def test_a_cluster_master_killed_mid_load_then_restarted(
     with Load(comptoir, expected) as load:
         load.wait_answers(12)
         lost.kill()
+
+        def noticed() -> bool:
+            # Reads reach Redis once the in-process tier's copies age out (2 s).
+            return bool(comptoir.http.get("/readyz").json()["cache"]["status"] == "degraded")
+
+        wait_for(noticed, timeout_s=30)
         load.wait_answers(40)
         cache = comptoir.http.get("/readyz").json()["cache"]
     assert load.wrong == [], "every answer complete and correct while a master is lost"

@@ -76,3 +76,24 @@ async def test_processes_sharing_redis_never_spend_more_than_the_limit(
     finally:
         for process in processes:
             await process.close()
+
+
+@pytest.mark.parametrize("kind", ["cluster", "sentinel"])
+async def test_buckets_on_a_cluster_or_sentinel_allow_their_limit_and_no_more(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(f"redis_{kind}").url
+    counters = RedisCounters(url)
+    # A channel's bucket and a shopper's share the channel's hash tag (one slot on a cluster).
+    channel = Bucket(f"comptoir:limits:{{{kind}}}:channel", 1_000)
+    shopper = Bucket(f"comptoir:limits:{{{kind}}}:shopper:CU-1", 500)
+    try:
+        allowed = 0
+        while (await counters.spend([channel, shopper], 10, 60)).allowed:
+            allowed += 1
+            assert allowed <= 50, "the shopper's bucket allows 500 / 10 requests"
+        assert allowed == 50
+        assert not (await counters.spend([channel, shopper], 10, 60)).allowed
+        assert (await counters.spend([channel], 10, 60)).allowed  # the channel has room left
+    finally:
+        await counters.close()
