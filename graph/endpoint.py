@@ -32,6 +32,7 @@ from comptoir.graph.answers import AnswerCache, StoredAnswer
 from comptoir.graph.budget import CostBudget, Refusal, cost_report, reporting_cost, wants_cost
 from comptoir.graph.context import GraphContext, applied_context
 from comptoir.graph.documents import DocumentCache, OperationInfo, PreparedDocument
+from comptoir.graph.inputs import variable_problems
 from comptoir.graph.requests import BadRequest, GraphQLRequest, from_body, from_params
 from comptoir.graph.shaping import shape_errors
 from comptoir.graph.state import AppState
@@ -325,6 +326,15 @@ class GraphQLEndpoint:
                 _error_body("METHOD_NOT_ALLOWED", "a mutation must be sent with POST"),
                 [JSON, PRIVATE, (b"allow", b"POST")],
             )
+            return
+        problems = variable_problems(
+            self.schema,
+            prepared.document,
+            request.operation_name,
+            request.variables,
+        )
+        if problems:
+            await self._send_errors(send, problems, channel)
             return
         cost = operation.cost.of(request.variables)
         refused = self.budget.over_limit(channel, cost)

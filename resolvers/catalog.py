@@ -28,10 +28,13 @@ from comptoir.resolvers.prefetch import (
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.dam.models import AssetDoc
 from comptoir.sources.errors import SourceError
+from comptoir.sources.http import unsendable
 from comptoir.sources.pim.loaders import ProductPageLoader
 from comptoir.sources.pim.models import CategoryDoc, ProductDoc, VariantDoc
 
 MAX_IDS = 100
+MAX_QUERY_LENGTH = 200
+"""The longest search text `productSearch(query:)` takes."""
 """The most products one `products(ids)` asks for."""
 
 SEARCH_PAGE_SIZE = 24
@@ -129,6 +132,9 @@ async def search_products(
     The PIM lists ids by page; the products, and ``reads`` for them, load in
     one round after the list (the whole collections alongside it).
     """
+    problem = unsendable(query, MAX_QUERY_LENGTH) if query else None
+    if problem is not None:
+        raise InvalidArgument(f"`query` is {problem}")
     filters = {
         "channel": scope.channel.assortment,
         "category_id": category_id or "",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from comptoir.resolvers.errors import InvalidArgument
+from comptoir.sources.http import unsendable
 
 T = TypeVar("T")
 FetchPage = Callable[[str | None, int], Awaitable[tuple[Sequence[T], str | None]]]
@@ -42,8 +43,16 @@ def encode_cursor(source_cursor: str | None, skip: int) -> str:
     return base64.urlsafe_b64encode(b"c1" + raw).decode().rstrip("=")
 
 
+MAX_CURSOR_LENGTH = 1024
+"""Longer text is not a cursor comptoir issued (its sources' cursors are short)."""
+
+
 def decode_cursor(cursor: str) -> tuple[str | None, int]:
     """The position an opaque cursor stands for; :class:`InvalidArgument` if it is not one."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidArgument(
+            f"`after` is not a cursor this API issued (over {MAX_CURSOR_LENGTH} characters)"
+        )
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         if not raw.startswith(b"c1"):
@@ -51,7 +60,10 @@ def decode_cursor(cursor: str) -> tuple[str | None, int]:
         source_cursor, skip = json.loads(raw[2:])
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidArgument(f"`after` is not a cursor this API issued: {cursor!r}") from exc
-    if not (source_cursor is None or isinstance(source_cursor, str)) or not isinstance(skip, int):
+    if not (
+        source_cursor is None
+        or (isinstance(source_cursor, str) and unsendable(source_cursor, MAX_CURSOR_LENGTH) is None)
+    ) or not isinstance(skip, int):
         raise InvalidArgument(f"`after` is not a cursor this API issued: {cursor!r}")
     if not 0 <= skip < SOURCE_PAGE_LIMIT:
         raise InvalidArgument(f"`after` is not a cursor this API issued: {cursor!r}")

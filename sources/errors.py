@@ -7,6 +7,7 @@
     │   ├── SourceUnavailable        5xx, timeout, refused connection, saturated: stale values may serve
     │   │   └── CircuitOpen          the source's breaker is open: no call was made
     │   ├── SourceRejected           4xx: the request was wrong (``status``, ``error``, ``message``)
+    │   ├── SourceRequestInvalid     the request could not be written (an over-long URL): never sent
     │   └── SourceResponseInvalid    the answer is not JSON, or not of the contract's shape
     ├── OutboxError                  the held writes' store refused an operation (sources/outbox/errors.py)
     │   ├── IdempotencyConflict      same source, path and idempotency key, different input
@@ -56,6 +57,16 @@ class SourceRejected(SourceError):
         super().__init__(source, f"HTTP {status} {error}: {message}")
         self.status = status
         self.error = error
+
+
+class SourceRequestInvalid(SourceError):
+    """comptoir could not write the request (an over-long URL, an unencodable value): never sent.
+
+    Says nothing of the source's health. Arguments are checked before they
+    reach a source, so this is a safety net, not the caller's answer.
+    """
+
+    code = "SOURCE_REQUEST_INVALID"
 
 
 class SourceResponseInvalid(SourceError):

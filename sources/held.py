@@ -36,7 +36,12 @@ from typing import Any, cast
 
 from comptoir.sources.crm.client import create_customer
 from comptoir.sources.crm.models import CustomerDoc
-from comptoir.sources.errors import SourceRejected, SourceResponseInvalid, SourceUnavailable
+from comptoir.sources.errors import (
+    SourceRejected,
+    SourceRequestInvalid,
+    SourceResponseInvalid,
+    SourceUnavailable,
+)
 from comptoir.sources.http import SourceClient
 from comptoir.sources.models import money_string
 from comptoir.sources.oms.client import create_order, create_return
@@ -147,6 +152,10 @@ def deliverer(sources: SourceSet) -> Deliver:
                 return Unavailable(str(exc))
             return Rejected(
                 exc.status, exc.error or exc.message, {"error": exc.error, "message": exc.message}
+            )
+        except SourceRequestInvalid as exc:  # it could never be sent: refused, not retried
+            return Rejected(
+                400, "request_not_sent", {"error": "request_not_sent", "message": exc.message}
             )
         except (SourceUnavailable, SourceResponseInvalid) as exc:
             # An answer we cannot read is asked for again: the key makes it the same answer.

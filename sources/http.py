@@ -20,6 +20,7 @@ from comptoir.sources.errors import (
     CircuitOpen,
     SourceError,
     SourceRejected,
+    SourceRequestInvalid,
     SourceResponseInvalid,
     SourceUnavailable,
 )
@@ -34,6 +35,21 @@ log = logging.getLogger("comptoir.sources")
 MAX_IDS_PER_REQUEST = 100
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age=(\d+)")
 _NO_STORE = re.compile(r"(?:^|[,\s])(no-store|no-cache)(?:$|[,\s])")
+
+
+def unsendable(text: str, limit: int) -> str | None:
+    """Why ``text`` may not go to a source (over ``limit`` characters, not valid Unicode), or ``None``.
+
+    What a caller sends is checked with this before it reaches a source: an
+    over-long URL or a lone surrogate cannot be written by httpx at all.
+    """
+    if len(text) > limit:
+        return f"at most {limit} characters, got {len(text)}"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid Unicode text (a lone surrogate)"
+    return None
 
 
 def max_age_of(response: httpx.Response) -> float | None:
@@ -197,13 +213,45 @@ class SourceClient:
         if not self.breaker.allow():
             SOURCE_REQUESTS.labels(self.name, collection, "open").inc()
             raise CircuitOpen(self.name, "circuit open: the source failed recently")
+        # Every call let through ends in exactly one verdict (success, failure or
+        # abandon), whatever is raised on the way: a half-open probe that ended
+        # without one would keep the breaker refusing calls until a restart.
+        decided = False
+        try:
+            response = await self._request(
+                method, path, collection, params=params, json_body=json_body, headers=headers
+            )
+            if response.status_code >= 500:
+                decided = True
+                raise self._unavailable(collection, f"HTTP {response.status_code}")
+            self.breaker.success()
+            decided = True
+        except SourceUnavailable:
+            decided = True
+            raise
+        finally:
+            if not decided:
+                self.breaker.abandon()
+        return self._decoded(response, collection)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        collection: str,
+        *,
+        params: Mapping[str, str] | None,
+        json_body: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """One request through the bulkhead; a failure of the source is :class:`SourceUnavailable`."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.queue_timeout_s):
                 await self.bulkhead.acquire()
         except TimeoutError as exc:
-            self.breaker.abandon()
             SOURCE_REQUESTS.labels(self.name, collection, "saturated").inc()
+            self.breaker.abandon()
             raise SourceUnavailable(self.name, f"{collection}: saturated") from exc
         try:
             response = await self.http.request(
@@ -213,17 +261,23 @@ class SourceClient:
             raise self._unavailable(collection, f"timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise self._unavailable(collection, f"unreachable ({type(exc).__name__})") from exc
-        except asyncio.CancelledError:
-            self.breaker.abandon()
-            raise
+        except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
+            # A request that cannot be written (an over-long URL, a lone surrogate):
+            # the source was never asked, so it says nothing of its health.
+            SOURCE_REQUESTS.labels(self.name, collection, "not_sent").inc()
+            self._note_error(f"{collection}: request not sent ({type(exc).__name__})")
+            raise SourceRequestInvalid(
+                self.name, f"{collection}: the request could not be sent ({type(exc).__name__})"
+            ) from exc
         finally:
             self.bulkhead.release()
         elapsed = time.perf_counter() - started
         SOURCE_LATENCY.labels(self.name, collection).observe(elapsed)
         self.health.last_latency_ms = round(elapsed * 1000, 2)
-        if response.status_code >= 500:
-            raise self._unavailable(collection, f"HTTP {response.status_code}")
-        self.breaker.success()
+        return response
+
+    def _decoded(self, response: httpx.Response, collection: str) -> SourceResponse:
+        """The JSON of an answered request, or the error its status or body says."""
         try:
             body = orjson.loads(response.content) if response.content else None
         except ValueError as exc:
