@@ -71,7 +71,7 @@ async def _profiled_page(replay: ReplaySources, workdir: Path) -> None:
     from comptoir.graph.app import create_app
 
     urls = {f"{name}_url": replay.url(name) for name in SOURCES.names()}
-    app = create_app(Settings(**urls, data_dir=workdir))  # type: ignore[arg-type]
+    app = create_app(Settings(**urls, data_dir=workdir, demo=True))  # type: ignore[arg-type]
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://comptoir") as client:

@@ -82,7 +82,12 @@ def main() -> None:
     with ServerThread(build_reference_app(data, {})) as reference:
         urls = {f"{name}_url": f"{reference.url}/{name}" for name in SOURCES.names()}
         settings = Settings(
-            **{"data_dir": args.data_dir / "run", "response_cache": args.response_cache, **urls}
+            **{
+                "data_dir": args.data_dir / "run",
+                "response_cache": args.response_cache,
+                "demo": True,  # tokens of the demo secret, though the sources are given by URL
+                **urls,
+            }
         )
         profiler = None if args.no_profile else cProfile.Profile()
         times = asyncio.run(run(settings, args.requests, profiler))

@@ -1,11 +1,27 @@
-"""Shopper tokens: HS256 JWTs whose ``sub`` is the CRM customer id."""
+"""Shopper tokens: HS256 JWTs whose ``sub`` is the CRM customer id.
+
+``aud`` and ``iss`` are checked when comptoir is told which to require
+(``COMPTOIR_JWT_AUDIENCE``, ``COMPTOIR_JWT_ISSUER``): then a token without
+them, or with others, is refused. Told nothing, comptoir ignores them (an
+identity provider puts an ``aud`` in every token it issues).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jwt
+
+from comptoir.settings import DEMO_JWT_SECRET, Settings
+
+log = logging.getLogger("comptoir")
+
+
+class MissingSecret(RuntimeError):
+    """Sources are configured but ``COMPTOIR_JWT_SECRET`` is not: comptoir refuses to start."""
 
 
 class InvalidShopperToken(Exception):
@@ -22,7 +38,11 @@ class ShopperTokens:
 
     def verify(self, token: str) -> str:
         """The customer id of a valid ``token``; raises :class:`InvalidShopperToken` otherwise."""
-        options: dict[str, bool | list[str]] = {"require": ["exp", "sub"]}
+        options: dict[str, bool | list[str]] = {
+            "require": ["exp", "sub"],
+            # Without a configured audience, a token's `aud` is not comptoir's to judge.
+            "verify_aud": self.audience is not None,
+        }
         try:
             claims = jwt.decode(
                 token,
@@ -47,3 +67,31 @@ class ShopperTokens:
         if self.issuer:
             claims["iss"] = self.issuer
         return jwt.encode(claims, self.secret, algorithm="HS256")
+
+
+def shopper_tokens(settings: Settings, sources: Iterable[str]) -> ShopperTokens:
+    """The verifier of ``settings``; :class:`MissingSecret` when it would trust the public demo secret.
+
+    ``sources`` names every registered source (``COMPTOIR_{SOURCE}_URL``).
+
+    The demo secret is printed in the README: anyone can mint tokens with it.
+    It is used only by the embedded demo (no ``COMPTOIR_*_URL`` set), or when
+    ``COMPTOIR_DEMO`` (``comptoir serve --demo``) says so on purpose.
+    """
+    secret = settings.jwt_secret
+    if secret is None:
+        configured = settings.configured_source_urls(sources)
+        if configured and not settings.demo:
+            raise MissingSecret(
+                "COMPTOIR_JWT_SECRET is not set while sources are configured"
+                f" ({', '.join(configured)}): set COMPTOIR_JWT_SECRET to the HS256 secret your"
+                " identity service signs shopper tokens with (32 bytes or more), or set"
+                " COMPTOIR_DEMO=true (comptoir serve --demo) to run with the public demo secret"
+                " on purpose — never in production."
+            )
+        log.warning(
+            "COMPTOIR_JWT_SECRET is unset: shopper tokens use the public demo secret %r",
+            DEMO_JWT_SECRET,
+        )
+        secret = DEMO_JWT_SECRET
+    return ShopperTokens(secret, settings.jwt_audience, settings.jwt_issuer)

@@ -4,6 +4,7 @@ schema, mint tokens, manage the outbox and the trusted documents."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -36,14 +37,29 @@ def serve(
             " see the README).",
         ),
     ] = 1,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Accept tokens signed with the public demo secret although sources are"
+            " configured (COMPTOIR_DEMO): never in production.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the GraphQL API (embedded reference sources for every COMPTOIR_*_URL left unset)."""
+    from comptoir.auth import MissingSecret
     from comptoir.serving import serve as run
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    run(Settings(), host, port, log_level, workers)
+    if demo:
+        os.environ["COMPTOIR_DEMO"] = "true"  # read by every worker as well
+    try:
+        run(Settings(), host, port, log_level, workers)
+    except MissingSecret as exc:
+        typer.echo(f"comptoir: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command("demo-data")

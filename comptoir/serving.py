@@ -29,14 +29,30 @@ SOURCES_START_TIMEOUT_S: Final = 120.0
 
 
 def serve(settings: Settings, host: str, port: int, log_level: str, workers: int) -> None:
-    """Serve comptoir until interrupted."""
+    """Serve comptoir until interrupted.
+
+    Refuses to start (:class:`~comptoir.auth.MissingSecret`) when sources are
+    configured without ``COMPTOIR_JWT_SECRET``. Each connection runs under
+    read deadlines (``comptoir/deadlines.py``): a client that sends its
+    headers or body too slowly is closed.
+    """
     import uvicorn
 
+    from comptoir.auth import shopper_tokens
+    from comptoir.deadlines import ReadDeadlines
+    from comptoir.sources.registry import SOURCES
+
+    shopper_tokens(settings, SOURCES.names())  # before anything starts: MissingSecret
     if workers <= 1:
         from comptoir.graph.app import create_app
 
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=log_level, access_log=False
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            http=ReadDeadlines,
         )
         return
     with _shared_by_workers(settings):
@@ -48,6 +64,7 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
             workers=workers,
             log_level=log_level,
             access_log=False,
+            http=ReadDeadlines,
         )
 
 
@@ -67,6 +84,10 @@ def _shared_by_workers(settings: Settings) -> Iterator[None]:
             base_url = stack.enter_context(_embedded_sources(settings))
             for name in missing:
                 os.environ[f"COMPTOIR_{name.upper()}_URL"] = f"{base_url}/{name}"
+            if settings.jwt_secret is None:
+                # The URLs just set are the embedded demo's own: the workers run the
+                # demo as this process would have (its secret was checked in serve).
+                os.environ["COMPTOIR_DEMO"] = "true"
             log.info("reference sources for %s at %s, shared by every worker", missing, base_url)
         run = settings.data_dir.resolve() / "run"
         if not settings.redis_url:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,21 @@ class Settings(BaseSettings):
     )
     demo_scale: str = Field("full", description="Scale of generated demo data: full or small.")
     dev: bool = Field(False, description="Dev mode: field suggestions in errors.")
+    demo: bool = Field(
+        False,
+        description="Accept shopper tokens signed with the public demo secret even though"
+        " sources are configured (COMPTOIR_JWT_SECRET unset): for demos, never in production.",
+    )
+    header_timeout_s: float = Field(
+        10.0,
+        description="Longest time a client may take to send a request's line and headers"
+        " (from its connection, or from the first byte of a request on a kept-alive one).",
+    )
+    body_timeout_s: float = Field(
+        30.0,
+        description="Longest time a client may take to send a request's body once its"
+        " headers are in.",
+    )
 
     max_depth: int = 12
     max_aliases: int = 30
@@ -133,6 +149,10 @@ class Settings(BaseSettings):
                 found = found.model_copy(update={"url": found.url.rstrip("/")})
             self._sources[name] = found
         return found
+
+    def configured_source_urls(self, names: Iterable[str]) -> list[str]:
+        """The ``COMPTOIR_{SOURCE}_URL`` variables set among the sources ``names``."""
+        return [f"COMPTOIR_{n.upper()}_URL" for n in names if self.source(n).url]
 
     def effective_jwt_secret(self) -> str:
         """The configured HS256 secret, else the demo one."""

@@ -35,11 +35,12 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from comptoir import tracing
-from comptoir.auth import ShopperTokens
+from comptoir.auth import shopper_tokens
 from comptoir.breaker import CircuitBreaker
 from comptoir.channels import load_channels
+from comptoir.deadlines import READ_DEADLINES
 from comptoir.heap import freeze_survivors, keep_survivors_frozen
-from comptoir.settings import DEMO_JWT_SECRET, Settings
+from comptoir.settings import Settings
 
 log = logging.getLogger("comptoir")
 
@@ -174,16 +175,12 @@ def create_app(
     """
     settings = settings or Settings()
     channels = load_channels(settings.channels)
-    if settings.jwt_secret is None:
-        log.warning(
-            "COMPTOIR_JWT_SECRET is unset: shopper tokens use the demo secret %r", DEMO_JWT_SECRET
-        )
-    tokens = ShopperTokens(
-        settings.effective_jwt_secret(), settings.jwt_audience, settings.jwt_issuer
-    )
+    tokens = shopper_tokens(
+        settings, SOURCES.names()
+    )  # refuses the demo secret once sources are configured
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
         async with _source_urls(settings) as urls, contextlib.AsyncExitStack() as stack:
             stack.enter_context(tracing.installed(tracer_provider))
             clients = {}
@@ -248,7 +245,8 @@ def create_app(
             if settings.gc_freeze_interval_s > 0:
                 freezer = asyncio.create_task(keep_survivors_frozen(settings.gc_freeze_interval_s))
                 stack.callback(freezer.cancel)
-            yield
+            # uvicorn hands this state to every connection: comptoir/deadlines.py reads it.
+            yield {READ_DEADLINES: (settings.header_timeout_s, settings.body_timeout_s)}
 
     routes = [
         Route("/", to_graphiql, methods=["GET"]),

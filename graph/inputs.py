@@ -101,7 +101,7 @@ def variable_problems(
     if operation is None:
         return []
     problems = []
-    for definition in operation.variable_definitions:
+    for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
         if name not in variables:
             continue
@@ -129,7 +129,7 @@ def _walk(type_: GraphQLInputType, value: Any, where: str) -> Iterator[tuple[str
             for field_name, field in type_.fields.items():
                 if field_name in value:
                     yield from _walk(field.type, value[field_name], f"{where}.{field_name}")
-    elif type_.name == "ID":  # type: ignore[union-attr]
+    elif type_.name == "ID":
         problem = _id_problem(value)
         if problem is not None:
             yield where, problem

@@ -35,6 +35,16 @@ def may_read_customer(scope: RequestScope, customer_id: str) -> bool:
     return scope.staff or (scope.shopper_id is not None and scope.shopper_id == customer_id)
 
 
+def check_may_read(scope: RequestScope, customer_id: str) -> None:
+    """What only the customer or a staff channel reads (orders, loyalty): :class:`Forbidden` otherwise.
+
+    Checked by each such field itself, whoever handed it the customer (a
+    mutation's payload answers a customer to a caller who may not be them).
+    """
+    if not may_read_customer(scope, customer_id):
+        raise Forbidden("only the signed-in customer themself or a staff channel may read this")
+
+
 async def customer(scope: RequestScope, held: HeldWrites, customer_id: str) -> CustomerDoc | None:
     """A customer the caller may read, or ``None``; a held account while the CRM has not made it."""
     customer_id = held.resolve(customer_id)
@@ -118,7 +128,10 @@ async def register(
     }
     if reg.phone:
         body["phone"] = reg.phone
-    customer_key = idempotency_key(CUSTOMER.name, scope.channel.code, key)
+    # Scoped by the caller too: a signed-in caller's key is never another's. An
+    # anonymous replay of someone's key and input gets the same account, but
+    # only what it sent: its orders and loyalty answer FORBIDDEN (check_may_read).
+    customer_key = idempotency_key(CUSTOMER.name, scope.channel.code, scope.shopper_id or "", key)
     try:
         submitted = await held.submit(CUSTOMER, customer_key, body, input_hash=request_hash(body))
     except IdempotencyConflict:

@@ -102,9 +102,11 @@ class Comptoir:
 
 
 def reference_settings(reference: ReferenceSources, tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings pointing every source at the reference sources."""
+    """Settings pointing every source at the reference sources (shopper tokens: the demo secret)."""
     urls = {f"{name}_url": reference.url(name) for name in SOURCES.names()}
-    return Settings(**{"data_dir": tmp_path / "state", **urls, **overrides})
+    return Settings(
+        **{"data_dir": tmp_path / "state", "jwt_secret": DEMO_JWT_SECRET, **urls, **overrides}
+    )
 
 
 @pytest.fixture

@@ -56,19 +56,28 @@ class Customer:
             for i in self.doc.get("identities") or []
         ]
 
-    @field(description="The loyalty account; null when there is none or the CRM is unavailable.")
+    @field(
+        description="The loyalty account; null when there is none or the CRM is unavailable."
+        " Only the customer themself (signed in) and staff channels read it: FORBIDDEN otherwise."
+    )
     async def loyalty(self, info: GraphInfo) -> LoyaltyAccount | None:
+        scope = info.context.scope
         with public_errors():
-            account = await loyalty.account(info.context.scope, self.doc["id"])
+            customers.check_may_read(scope, self.doc["id"])
+            account = await loyalty.account(scope, self.doc["id"])
         return LoyaltyAccount(doc=account) if account else None
 
-    @field(description="Orders from every channel, newest first; null when the OMS is unavailable.")
+    @field(
+        description="Orders from every channel, newest first; null when the OMS is unavailable."
+        " Only the customer themself (signed in) and staff channels read them: FORBIDDEN otherwise."
+    )
     async def orders(
         self, info: GraphInfo, first: int | None = 10, after: str | None = strawberry.UNSET
     ) -> OrderConnection | None:
         context = info.context
         size = 10 if first is None else first
         with public_errors():
+            customers.check_may_read(context.scope, self.doc["id"])
             page = await orders.customer_orders(
                 context.scope, context.held, self.doc["id"], size, after or None
             )

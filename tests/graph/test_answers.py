@@ -17,6 +17,7 @@ from comptoir.graph.hooks import signature_of
 from comptoir.graph.schema import build_schema
 from comptoir.sources.reference import cases
 
+from comptoir.settings import DEMO_JWT_SECRET
 from tests.conftest import STORE_KEY, TABLET_KEY, WEB_KEY, Comptoir, ReferenceSources, WriteSources
 from tests.graph.queries import ME_QUERY, PLP_QUERY
 from tests.support.processes import ComptoirProcess, wait_for
@@ -303,7 +304,11 @@ def test_an_invalidation_reaches_every_worker(
     write_sources: WriteSources, tmp_path: Any, with_redis: bool, request: pytest.FixtureRequest
 ) -> None:
     env = {f"COMPTOIR_{name.upper()}": url for name, url in write_sources.urls().items()}
-    env |= {"COMPTOIR_ERP_HOOK_SECRET": SECRET, "COMPTOIR_DATA_DIR": str(tmp_path / "state")}
+    env |= {
+        "COMPTOIR_ERP_HOOK_SECRET": SECRET,
+        "COMPTOIR_DATA_DIR": str(tmp_path / "state"),
+        "COMPTOIR_JWT_SECRET": DEMO_JWT_SECRET,
+    }
     if with_redis:
         env["COMPTOIR_REDIS_URL"] = request.getfixturevalue("redis").url
     with Workers(env) as workers:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from comptoir.settings import Settings
+from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.conftest import Comptoir, WriteSources
 from tests.support.processes import ComptoirProcess
 
@@ -83,6 +83,7 @@ def writable(
         settings = {
             "data_dir": tmp_path / "state",
             "breaker_failures": 1000,
+            "jwt_secret": DEMO_JWT_SECRET,
             **write_sources.urls(),
         }
         return start_comptoir(Settings(**{**settings, **overrides}))

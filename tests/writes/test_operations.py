@@ -31,6 +31,7 @@ def processes(
     env |= {
         "COMPTOIR_OMS_URL": oms_process.url,
         "COMPTOIR_DATA_DIR": str(tmp_path / "state"),
+        "COMPTOIR_JWT_SECRET": DEMO_JWT_SECRET,
         "COMPTOIR_BREAKER_FAILURES": "3",
         "COMPTOIR_BREAKER_RESET_S": "1",
     }

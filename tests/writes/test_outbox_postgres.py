@@ -175,6 +175,7 @@ def test_instance_loss_drill_300_held_orders_reach_the_oms_once_and_resolve_ever
         "COMPTOIR_OUTBOX_URL": postgres.fresh_schema(),
         "COMPTOIR_REDIS_URL": redis.url,
         "COMPTOIR_OUTBOX_LEASE_S": LEASE_S,
+        "COMPTOIR_JWT_SECRET": DEMO_JWT_SECRET,
         "COMPTOIR_BREAKER_FAILURES": "3",
         "COMPTOIR_BREAKER_RESET_S": "1",
     }
