@@ -24,7 +24,10 @@ _LIMITS: Final = (
     (re.compile(r"aliases found\. Allowed"), "ALIAS_LIMIT_EXCEEDED"),
     (re.compile(r"Document contains more than \d+ tokens"), "TOKEN_LIMIT_EXCEEDED"),
 )
-_SUGGESTION: Final = re.compile(r" Did you mean .*\?$")
+_SUGGESTION: Final = re.compile(r" Did you mean [^?]*\?")
+"""graphql-core's hint, wherever it stands in a message (an input field's ends "… Found: {…}.").
+
+Names cannot hold a ``?``: the hint ends at the first one."""
 
 
 def shape_errors(errors: Sequence[GraphQLError], *, suggestions: bool) -> list[dict[str, Any]]:
