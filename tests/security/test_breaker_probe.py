@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from comptoir.graph.app import create_app
+from comptoir.sources.reference import cases
 
 from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.conftest import Comptoir, WriteSources
@@ -107,3 +108,27 @@ def test_a_probe_that_raises_releases_the_breaker(
     # The very next request probes again, reaches the PIM and closes the breaker.
     assert product(comptoir, 8)["data"]["product"] == {"id": "P-00008"}
     assert pim_state(comptoir) == "closed"
+
+
+def test_a_cart_whose_promotion_request_cannot_be_sent_falls_back(
+    raising: tuple[Comptoir, RaisingTransport],
+) -> None:
+    """A coupon that could not be written to the promotion engine: list prices, degraded."""
+    comptoir, transport = raising
+    transport.source = "promo"
+    transport.error = UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+    body = comptoir.query(
+        "query($input: CartInput!) { cart(input: $input) { total { amount } loyaltyPoints } }",
+        {
+            "input": {
+                "lines": [{"sku": cases.SKU_FULL, "quantity": 1}],
+                "couponCodes": ["WELCOME10"],
+            }
+        },
+    )
+    assert transport.raised == 1 and "errors" not in body, body
+    assert body["data"]["cart"]["total"]["amount"] and body["data"]["cart"]["loyaltyPoints"] is None
+    assert {"source": "promo", "mode": "fallback"} in body["extensions"]["degraded"]
+    assert pim_state(comptoir) == "closed"
+    promo = comptoir.http.get("/readyz").json()["sources"]["promo"]
+    assert promo["state"] == "closed" and "not sent" in promo["lastError"]
