@@ -10,13 +10,18 @@ refused alone, at its own place in the list.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+import strawberry
 from comptoir.graph.errors import bad_input
 from comptoir.graph.inputs import MAX_ID_LENGTH
 from comptoir.resolvers.catalog import MAX_IDS
 from comptoir.sources.http import unsendable
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.types.info import Info
 
 MAX_REPRESENTATIONS: Final = MAX_IDS
 """The most representations one `_entities` request may hold: as many ids as ``products(ids)``."""
@@ -62,3 +67,37 @@ def merged(size: int, refused: Mapping[int, Exception], resolved: Sequence[Any])
     """The answers in the order asked: each refused one's error, the others' results in turn."""
     answers = iter(resolved)
     return [refused[index] if index in refused else next(answers) for index in range(size)]
+
+
+class FederatedSchema(strawberry.federation.Schema):
+    """The Federation subgraph, whose `_entities` checks its representations before resolving any."""
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """`_entities`: refused as a whole over the maximum, each bad representation alone."""
+        problem = representations_problem(len(representations))
+        if problem is not None:
+            raise bad_input(problem)
+        keys = self._entity_keys
+        refused: dict[int, Exception] = {}
+        accepted: list[FederationAny] = []
+        for index, representation in enumerate(representations):
+            checked = checked_representation(representation, keys, index)
+            if isinstance(checked, Exception):
+                refused[index] = checked
+            else:
+                accepted.append(FederationAny(checked))
+        resolved = super().entities_resolver(info, accepted) if accepted else []
+        return [FederationAny(answer) for answer in merged(len(representations), refused, resolved)]
+
+    @functools.cached_property
+    def _entity_keys(self) -> dict[str, str]:
+        """Each entity type's name and its key field, read once from the ``@key`` directives."""
+        keys = {}
+        for name, graphql_type in self.schema_converter.type_map.items():
+            definition = getattr(graphql_type, "definition", None)
+            for directive in getattr(definition, "directives", None) or ():
+                if isinstance(directive, Key):
+                    keys[name] = str(directive.fields)
+        return keys

@@ -6,8 +6,7 @@ import hashlib
 from importlib.metadata import PackageNotFoundError, version
 
 import strawberry
-from comptoir.graph.entities import checked_representation, merged, representations_problem
-from comptoir.graph.errors import bad_input
+from comptoir.graph.entities import FederatedSchema
 from comptoir.graph.executor import PlanExecutor
 from comptoir.graph.inputs import BoundedIdsRule
 from comptoir.graph.types.mutation import Mutation
@@ -15,48 +14,9 @@ from comptoir.graph.types.query import Query
 from graphql.validation import ASTValidationRule
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.federation.schema import FederationAny
-from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.info import Info
 
 from comptoir.settings import Settings
-
-
-class FederatedSchema(strawberry.federation.Schema):
-    """The Federation subgraph, whose `_entities` checks its representations first (graph/entities.py)."""
-
-    def entities_resolver(
-        self, info: Info, representations: list[FederationAny]
-    ) -> list[FederationAny]:
-        """`_entities`: refused as a whole over the maximum, each bad representation alone."""
-        problem = representations_problem(len(representations))
-        if problem is not None:
-            raise bad_input(problem)
-        keys = self._entity_keys()
-        refused: dict[int, Exception] = {}
-        accepted: list[FederationAny] = []
-        for index, representation in enumerate(representations):
-            checked = checked_representation(representation, keys, index)
-            if isinstance(checked, Exception):
-                refused[index] = checked
-            else:
-                accepted.append(FederationAny(checked))
-        resolved = super().entities_resolver(info, accepted) if accepted else []
-        return [FederationAny(answer) for answer in merged(len(representations), refused, resolved)]
-
-    def _entity_keys(self) -> dict[str, str]:
-        """Each entity type's name and its key field, read once from the ``@key`` directives."""
-        keys: dict[str, str] | None = getattr(self, "_keys", None)
-        if keys is None:
-            keys = {}
-            for name, graphql_type in self.schema_converter.type_map.items():
-                definition = getattr(graphql_type, "definition", None)
-                for directive in getattr(definition, "directives", None) or ():
-                    if isinstance(directive, Key):
-                        keys[name] = str(directive.fields)
-            self._keys = keys
-        return keys
 
 
 def build_schema() -> strawberry.federation.Schema:
