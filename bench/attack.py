@@ -263,7 +263,7 @@ def main() -> None:
     )
     parser.add_argument("--slow", type=int, default=200, help="slow-header connections")
     parser.add_argument(
-        "--bound-s", type=float, default=30.0, help="give up on a slow connection after"
+        "--bound-s", type=float, default=35.0, help="give up on a slow connection after"
     )
     args = parser.parse_args()
     print(

@@ -11,6 +11,7 @@ resolver runs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -22,6 +23,7 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLSchema,
     IntValueNode,
@@ -106,13 +108,24 @@ def variable_problems(
         if name not in variables:
             continue
         type_ = type_from_ast(schema, definition.type)
-        if type_ is None:
-            continue
+        if type_ is None or not _holds_ids(get_named_type(type_)):
+            continue  # e.g. `_entities`' `[_Any!]!`: checked by its resolver
         for where, problem in _walk(type_, variables[name], f"${name}"):  # type: ignore[arg-type]
             problems.append(_bad_input(f"`{where}`: an ID is {problem}", definition))
             if len(problems) >= 10:  # enough to say what is wrong; the rest is the same
                 return problems
     return problems
+
+
+@functools.cache
+def _holds_ids(named: GraphQLNamedType, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a value of this type may hold an ``ID`` somewhere (input objects, looked into)."""
+    if named.name == "ID":
+        return True
+    if isinstance(named, GraphQLInputObjectType) and named.name not in seen:
+        inner = seen | {named.name}
+        return any(_holds_ids(get_named_type(f.type), inner) for f in named.fields.values())
+    return False
 
 
 def _walk(type_: GraphQLInputType, value: Any, where: str) -> Iterator[tuple[str, str]]:
