@@ -4,11 +4,12 @@
 
 Without ``--url`` it starts its own: the reference sources on the small demo
 data in this process, and ``comptoir serve`` (one worker, its default read
-deadlines) in its own process. For each probe it prints the HTTP status (and
-the error code), how long the answer took and its size, and ``/healthz``
-latency on new connections polled every 50 ms during the probe (median and
-worst). Then slow clients: ``--slow`` connections trickling their headers,
-and a tenth of them trickling a body: how long until comptoir closes them.
+deadlines) in its own process. Each probe is sent again and again for half a
+second; it prints the HTTP status (and the error code), the median time of an
+answer and its size, and ``/healthz`` latency meanwhile (median and worst),
+polled on new connections every 20 ms by a process of its own. Then slow
+clients: ``--slow`` connections trickling their headers, and a tenth as many
+trickling a body: how long until comptoir closes them.
 
 The probes reproduce what an attacker found (each one ``curl`` away): ids and
 search text of 64 KiB, bodies that are not a GraphQL request, JSON nested
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -89,17 +91,45 @@ def _up(url: str) -> bool:
         return False
 
 
-async def healthz_during(url: str, attack: Awaitable[Any]) -> tuple[Any, list[float]]:
-    """Run ``attack`` while polling ``/healthz`` on new connections; its result and the latencies."""
-    task = asyncio.ensure_future(attack)
-    latencies: list[float] = []
-    async with httpx.AsyncClient(timeout=30) as client:
-        while not task.done():
-            started = time.perf_counter()
-            await client.get(f"{url}/healthz", headers={"Connection": "close"})
-            latencies.append(time.perf_counter() - started)
-            await asyncio.sleep(0.05)
-    return await task, latencies
+def _poll_healthz(url: str, stop: Any, out: Any) -> None:
+    """In a process of its own: ``/healthz`` on a new connection every 20 ms until ``stop``."""
+    samples = []
+    with httpx.Client(timeout=30) as client:
+        while not stop.is_set():
+            started = time.monotonic()
+            client.get(f"{url}/healthz", headers={"Connection": "close"})
+            samples.append((started, time.monotonic() - started))
+            stop.wait(0.02)
+    out.send(samples)
+
+
+class HealthzPoller:
+    """``/healthz`` polled from another process for the whole run (the attacks' own work apart).
+
+    Each probe notes its window (``time.monotonic``, the same clock in every
+    process); the latencies of the polls that started in it are read at the end.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._stop = multiprocessing.Event()
+        self._receive, send = multiprocessing.Pipe(duplex=False)
+        self._process = multiprocessing.Process(
+            target=_poll_healthz, args=(url, self._stop, send), daemon=True
+        )
+        self.samples: list[tuple[float, float]] = []
+
+    def __enter__(self) -> HealthzPoller:
+        self._process.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.samples = self._receive.recv()
+        self._process.join(10)
+
+    def during(self, window: tuple[float, float]) -> list[float]:
+        """The latencies of the polls started within ``window``."""
+        return [latency for at, latency in self.samples if window[0] <= at <= window[1]]
 
 
 def ms(seconds: float) -> str:
@@ -124,21 +154,27 @@ def outcome(response: httpx.Response) -> str:
     return f"{response.status_code} {code}{leak}"
 
 
+Row = tuple[str, str, tuple[float, float]]
+"""A probe's name, what it got, and its window (for /healthz meanwhile)."""
+
+
 async def probe(
     url: str, key: str, name: str, send: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
-) -> None:
+) -> Row:
+    """``send`` again and again for at least half a second: its answer and median time."""
     async with httpx.AsyncClient(
         base_url=url, timeout=60, headers={"X-Channel-Key": key}
     ) as client:
-
-        async def timed() -> tuple[httpx.Response, float]:
+        began = time.monotonic()
+        times = []
+        while len(times) < 3 or time.monotonic() - began < 0.5:
             started = time.perf_counter()
             response = await send(client)
-            return response, time.perf_counter() - started
-
-        (response, took), latencies = await healthz_during(url, timed())
+            times.append(time.perf_counter() - started)
+        window = (began, time.monotonic())
+    took = sorted(times)[len(times) // 2]
     size = len(response.content)
-    print(f"{name:<44} {outcome(response):<34} {ms(took):>8} {size:>8} B   {health(latencies)}")
+    return name, f"{outcome(response):<34} {ms(took):>8} {size:>8} B", window
 
 
 def post_json(query: str, variables: dict[str, Any] | None = None, **headers: str) -> Any:
@@ -187,7 +223,8 @@ async def slow_connection(
     return time.perf_counter() - started
 
 
-async def slow_clients(url: str, key: str, count: int, bound_s: float) -> None:
+async def slow_clients(url: str, key: str, count: int, bound_s: float) -> list[Row]:
+    """``count`` connections trickling headers, then a tenth as many trickling a body."""
     host, port = url.removeprefix("http://").split(":")
     headers = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
     post = (
@@ -195,61 +232,62 @@ async def slow_clients(url: str, key: str, count: int, bound_s: float) -> None:
         + key.encode()
         + b"\r\nContent-Length: 100000\r\n\r\n{"
     )
+    rows = []
     for name, first, trickle, n in (
         (f"{count} connections trickling headers", headers, b"X-Slow: 1\r\n", count),
         (f"{max(count // 10, 1)} connections trickling a body", post, b" ", max(count // 10, 1)),
     ):
-        attack = asyncio.gather(
-            *(slow_connection(host, int(port), first, trickle, bound_s) for _ in range(n))
+        began = time.monotonic()
+        lived = sorted(
+            await asyncio.gather(
+                *(slow_connection(host, int(port), first, trickle, bound_s) for _ in range(n))
+            )
         )
-        lived, latencies = await healthz_during(url, attack)
-        lived = sorted(lived)
         still = sum(1 for s in lived if s >= bound_s)
-        print(
-            f"{name:<44} closed after p50 {lived[len(lived) // 2]:.1f} s, max {lived[-1]:.1f} s"
-            f" ({still} still open at {bound_s:.0f} s)   {health(latencies)}"
+        got = (
+            f"closed after p50 {lived[len(lived) // 2]:.1f} s, max {lived[-1]:.1f} s"
+            f" ({still} open at {bound_s:.0f} s)"
         )
+        rows.append((name, f"{got:<62}", (began, time.monotonic())))
+    return rows
 
 
 async def attack(url: str, key: str, secret: str, slow: int, bound_s: float) -> None:
-    print(f"{'probe':<44} {'answer':<34} {'time':>8} {'size':>10}   /healthz during the probe")
-    await probe(
-        url, key, "product(id:) of 64 KiB in variables", post_json(PRODUCT_BY_ID, {"id": LONG})
-    )
-    await probe(
-        url,
-        key,
-        "product(id:) of 64 KiB inline",
-        post_json(f'{{ product(id: "{LONG}") {{ id }} }}'),
-    )
-    await probe(url, key, "productSearch(query:) of 64 KiB", post_json(SEARCH, {"q": LONG}))
-    for name, raw in BAD_BODIES.items():
-        await probe(url, key, f"body: {name}", post_raw(raw))
-    await probe(
-        url,
-        key,
-        "_entities: 20,000 unknown orders",
-        post_json(ENTITIES, {"r": representations(20_000)}),
-    )
-    hundred = post_json(ENTITIES, {"r": representations(100)})
-    await probe(url, key, "_entities: 100 unknown orders, 2 at once", concurrent(hundred, 2))
-    await probe(url, key, "input field typo (suggestion?)", post_json(INPUT_TYPO))
+    rows = []
+    with HealthzPoller(url) as poller:
+        for name, send in probes(secret):
+            rows.append(await probe(url, key, name, send))
+        rows.extend(await slow_clients(url, key, slow, bound_s))
+    print(f"{'probe':<44} {'answer':<34} {'time':>8} {'size':>10}   /healthz meanwhile")
+    for name, got, window in rows:
+        print(f"{name:<44} {got}   {health(poller.during(window))}")
+    async with httpx.AsyncClient(timeout=10) as client:
+        ready = (await client.get(f"{url}/readyz")).json()
+    states = {name: s["state"] for name, s in ready.get("sources", {}).items()}
+    print(f"after the probes: /readyz {ready.get('status')}, breakers {json.dumps(states)}")
+
+
+def probes(secret: str) -> list[tuple[str, Any]]:
+    """Each probe's name and how it is sent."""
     token = jwt.encode(
         {"sub": "CU-100001", "exp": int(time.time()) + 600, "aud": "https://id.example.com"},
         secret,
         "HS256",
     )
-    await probe(
-        url,
-        key,
-        "token with aud, no audience configured",
-        post_json("{ me { id } }", Authorization=f"Bearer {token}"),
-    )
-    await slow_clients(url, key, slow, bound_s)
-    async with httpx.AsyncClient(timeout=10) as client:
-        ready = (await client.get(f"{url}/readyz")).json()
-    states = {name: s["state"] for name, s in ready.get("sources", {}).items()}
-    print(f"after the probes: /readyz {ready.get('status')}, breakers {json.dumps(states)}")
+    hundred = post_json(ENTITIES, {"r": representations(100)})
+    return [
+        ("product(id:) of 64 KiB in variables", post_json(PRODUCT_BY_ID, {"id": LONG})),
+        ("product(id:) of 64 KiB inline", post_json(f'{{ product(id: "{LONG}") {{ id }} }}')),
+        ("productSearch(query:) of 64 KiB", post_json(SEARCH, {"q": LONG})),
+        *((f"body: {name}", post_raw(raw)) for name, raw in BAD_BODIES.items()),
+        ("_entities: 20,000 unknown orders", post_json(ENTITIES, {"r": representations(20_000)})),
+        ("_entities: 100 unknown orders, 2 at once", concurrent(hundred, 2)),
+        ("input field typo (suggestion?)", post_json(INPUT_TYPO)),
+        (
+            "token with aud, no audience configured",
+            post_json("{ me { id } }", Authorization=f"Bearer {token}"),
+        ),
+    ]
 
 
 def main() -> None:
