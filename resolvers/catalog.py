@@ -26,6 +26,7 @@ from comptoir.resolvers.prefetch import (
     prefetch_whole,
 )
 from comptoir.resolvers.scope import RequestScope
+from comptoir.resolvers.search_request import MAX_QUERY_LENGTH
 from comptoir.sources.dam.models import AssetDoc
 from comptoir.sources.errors import SourceError
 from comptoir.sources.http import unsendable
@@ -33,8 +34,6 @@ from comptoir.sources.pim.loaders import ProductPageLoader
 from comptoir.sources.pim.models import CategoryDoc, ProductDoc, VariantDoc
 
 MAX_IDS = 100
-MAX_QUERY_LENGTH = 200
-"""The longest search text `productSearch(query:)` takes."""
 """The most products one `products(ids)` asks for."""
 
 SEARCH_PAGE_SIZE = 24

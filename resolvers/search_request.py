@@ -14,12 +14,19 @@ from decimal import Decimal
 
 from comptoir.resolvers.errors import InvalidArgument
 from comptoir.resolvers.paging import check_first
+from comptoir.sources.http import unsendable
 
 MAX_FILTER_VALUES = 50
 """The most values one filter key takes."""
 
 MAX_QUERY_WORDS = 32
 """The most words a search source takes in ``q``."""
+
+MAX_QUERY_LENGTH = 200
+"""The longest search text `productSearch(query:)` takes (it goes into the source's URL)."""
+
+MAX_FILTER_VALUE_LENGTH = 200
+"""The longest value of a filter (a brand, a colour…)."""
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -150,6 +157,10 @@ def _check_values(name: str, values: tuple[str, ...]) -> None:
         )
     if any(not value.strip() for value in values):
         raise InvalidArgument(f"`filters.{name}` values must not be empty")
+    for value in values:
+        problem = unsendable(value, MAX_FILTER_VALUE_LENGTH)
+        if problem is not None:
+            raise InvalidArgument(f"a value of `filters.{name}` is {problem}")
 
 
 def _check_price(name: str, amount: Decimal | None) -> None:
@@ -178,6 +189,9 @@ def check_request(request: SearchRequest, max_page_size: int) -> None:
             f"`filters.price.min` ({filters.price_min}) is above"
             f" `filters.price.max` ({filters.price_max})"
         )
+    problem = unsendable(request.query, MAX_QUERY_LENGTH) if request.query else None
+    if problem is not None:
+        raise InvalidArgument(f"`query` is {problem}")
     words = words_of(request.query or "")
     if len(words) > MAX_QUERY_WORDS:
         raise InvalidArgument(f"`query` takes at most {MAX_QUERY_WORDS} words, got {len(words)}")

@@ -92,6 +92,15 @@ def test_search_text_of_64_kib(comptoir: Comptoir, reference: ReferenceSources) 
     assert "`query`" in body["errors"][0]["message"]
 
 
+def test_a_filter_value_of_64_kib(comptoir: Comptoir, reference: ReferenceSources) -> None:
+    query = (
+        "query($f: ProductFilterInput) { productSearch(filters: $f, first: 2)"
+        " { edges { node { id } } } }"
+    )
+    body = refused_before_any_source(comptoir, reference, query, {"f": {"brands": ["Acme", LONG]}})
+    assert "`filters.brands`" in body["errors"][0]["message"]
+
+
 def test_a_forged_cursor_carrying_64_kib_or_a_lone_surrogate(
     comptoir: Comptoir, reference: ReferenceSources
 ) -> None:
