@@ -166,7 +166,12 @@ def main() -> None:
         urls = {f"{name}_url": f"{reference.url}/{name}" for name in SOURCES.names()}
         for response_cache in (False, True):
             settings = Settings(
-                **{"data_dir": args.data_dir / "run", "response_cache": response_cache, **urls}
+                **{
+                    "data_dir": args.data_dir / "run",
+                    "response_cache": response_cache,
+                    "demo": True,  # the demo secret, though the sources are given by URL
+                    **urls,
+                }
             )
             asyncio.run(pages(settings, args.pages))
 

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from comptoir import tracing
-from comptoir.settings import Settings
+from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.conftest import WEB_KEY, ReferenceSources
 from tests.graph.queries import PLP_QUERY
 from tests.support.servers import ServerThread
@@ -147,7 +147,8 @@ def test_with_an_otlp_endpoint_set_a_category_page_is_exported_to_the_collector(
     received, url = collector
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", url)
     urls = {f"{name}_url": reference.url(name) for name in SOURCES.names()}
-    server = ServerThread(create_app(Settings(data_dir=tmp_path / "state", **urls))).start()
+    settings = Settings(data_dir=tmp_path / "state", jwt_secret=DEMO_JWT_SECRET, **urls)
+    server = ServerThread(create_app(settings)).start()
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http:
             response = http.post(

@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import tracing
-from comptoir.settings import Settings
+from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.conftest import WEB_KEY, WriteSources
 from tests.graph.queries import PLP_QUERY
 from tests.observability.spans import operations, tree
@@ -99,7 +99,9 @@ def start_traced(recorded: tuple[Recorder, str], tmp_path: Path) -> Iterator[Cal
             provider = TracerProvider()
             provider.add_span_processor(SimpleSpanProcessor(exporter))
         urls = {f"{name}_url": f"{url}/{name}" for name in SOURCES.names()}
-        settings = Settings(**{"data_dir": tmp_path / "state", **urls, **overrides})
+        settings = Settings(
+            **{"data_dir": tmp_path / "state", "jwt_secret": DEMO_JWT_SECRET, **urls, **overrides}
+        )
         server = ServerThread(create_app(settings, tracer_provider=provider)).start()
         http = httpx.Client(base_url=server.url, timeout=30)
         servers.append((server, http))
@@ -256,7 +258,12 @@ def test_a_source_down_marks_its_request_spans_its_breaker_and_the_operation(
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    settings = Settings(data_dir=tmp_path / "state", breaker_failures=2, **write_sources.urls())
+    settings = Settings(
+        data_dir=tmp_path / "state",
+        breaker_failures=2,
+        jwt_secret=DEMO_JWT_SECRET,
+        **write_sources.urls(),
+    )
     write_sources.proxy.fault("erp").down = True
     with (
         ServerThread(create_app(settings, tracer_provider=provider)) as server,

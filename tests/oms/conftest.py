@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from comptoir.sources.reference import cases
 
-from comptoir.settings import Settings
+from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.conftest import Comptoir, WriteSources
 from tests.support.fault_proxy import FaultProxy
 from tests.support.servers import ServerThread
@@ -134,6 +134,7 @@ def on_oms(
         settings = {
             "data_dir": tmp_path / "state",
             "breaker_failures": 1000,
+            "jwt_secret": DEMO_JWT_SECRET,
             **oms_sources.urls(),
         }
         return start_comptoir(Settings(**{**settings, **overrides}))

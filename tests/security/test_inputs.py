@@ -132,8 +132,12 @@ def test_entities_over_the_maximum_are_refused_before_any_source(
         comptoir, reference, ENTITIES, {"r": representations(MAX_REPRESENTATIONS + 1)}
     )
     assert f"at most {MAX_REPRESENTATIONS}" in body["errors"][0]["message"]
-    # 20,000 (the attack) is refused the same way, at once.
-    refused_before_any_source(comptoir, reference, ENTITIES, {"r": representations(20_000)})
+    # 20,000 (the attack) is refused at once too: by its cost, before it is even parsed further.
+    before = upstream_requests(reference)
+    response = comptoir.post(ENTITIES, {"r": representations(20_000)})
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "COST_LIMIT_EXCEEDED"
+    assert upstream_requests(reference) == before
 
 
 def test_entities_up_to_the_maximum_answer(comptoir: Comptoir) -> None:
