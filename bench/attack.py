@@ -281,6 +281,7 @@ def probes(secret: str) -> list[tuple[str, Any]]:
         ("productSearch(query:) of 64 KiB", post_json(SEARCH, {"q": LONG})),
         *((f"body: {name}", post_raw(raw)) for name, raw in BAD_BODIES.items()),
         ("_entities: 20,000 unknown orders", post_json(ENTITIES, {"r": representations(20_000)})),
+        ("_entities: 101 unknown orders", post_json(ENTITIES, {"r": representations(101)})),
         ("_entities: 100 unknown orders, 2 at once", concurrent(hundred, 2)),
         ("input field typo (suggestion?)", post_json(INPUT_TYPO)),
         (
