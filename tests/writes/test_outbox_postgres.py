@@ -106,6 +106,9 @@ async def _place_all(instances: list[ComptoirProcess], lost: ComptoirProcess) ->
         while queue:
             n = queue.pop(0)
             if n == LOST_AFTER:
+                # Stopped first, so that what is sent to it stays in flight until it is killed.
+                assert lost.process is not None
+                lost.process.send_signal(signal.SIGSTOP)
                 while not on_lost:  # noqa: ASYNC110 - lost with an order in flight on it
                     await asyncio.sleep(0.001)
                 await asyncio.to_thread(lost.kill)
