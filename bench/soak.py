@@ -8,9 +8,10 @@ data) replayed from memory by a process of their own (``bench/replay.py``).
 Sixteen workers load it: most ask for the category page, one in eight walks
 the catalogue's first ``--pages`` pages over and over (so that the cache holds
 more than one page and its short-lived entries, stock, keep expiring and
-coming back). Every ``--every`` seconds the script prints the throughput, p50, p99
-and the longest request of the interval, and comptoir's resident memory
-(``VmRSS``): the curve of a process that neither leaks nor pauses.
+coming back). Every ``--every`` seconds the script prints the category
+page's throughput, p50, p99 and longest request of the interval, the further
+pages walked per second, and comptoir's resident memory (``VmRSS``): the
+curve of a process that neither leaks nor pauses.
 
 ``--gc-freeze-interval 0`` runs CPython's default collections instead of
 comptoir's (``comptoir/heap.py``), to compare.
@@ -52,7 +53,8 @@ def _rss_mib(pid: int) -> float:
 
 
 async def _soak(url: str, pid: int, seconds: float, every: float, pages: int) -> None:
-    latencies: list[float] = []
+    latencies: list[float] = []  # the category page's
+    walked_pages: list[float] = []  # the further pages'
     failures = 0
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(
@@ -60,13 +62,15 @@ async def _soak(url: str, pid: int, seconds: float, every: float, pages: int) ->
     ) as client:
         stop_at = time.perf_counter() + seconds
 
-        async def ask(variables: dict[str, Any]) -> dict[str, Any] | None:
+        async def ask(
+            variables: dict[str, Any], into: list[float] = latencies
+        ) -> dict[str, Any] | None:
             nonlocal failures
             started = time.perf_counter()
             response = await client.post(
                 "/graphql", json={"query": PLP_QUERY, "variables": variables}
             )
-            latencies.append(time.perf_counter() - started)
+            into.append(time.perf_counter() - started)
             body: dict[str, Any] = response.json()
             if response.status_code != 200 or body.get("errors"):
                 failures += 1
@@ -80,8 +84,9 @@ async def _soak(url: str, pid: int, seconds: float, every: float, pages: int) ->
         async def walker() -> None:
             after: str | None = None
             walked = 0
+            walked_s = walked_pages
             while time.perf_counter() < stop_at:
-                body = await ask({"first": 24, **({"after": after} if after else {})})
+                body = await ask({"first": 24, **({"after": after} if after else {})}, walked_s)
                 walked += 1
                 info = body["data"]["productSearch"]["pageInfo"] if body else None
                 more = info is not None and info["hasNextPage"] and walked % pages
@@ -90,17 +95,19 @@ async def _soak(url: str, pid: int, seconds: float, every: float, pages: int) ->
         async def report() -> None:
             started = time.perf_counter()
             print(
-                f"{'t (s)':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'RSS MiB':>8}"
+                f"{'t (s)':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+                f" {'walked/s':>8} {'RSS MiB':>8}"
             )
             while time.perf_counter() < stop_at:
                 await asyncio.sleep(every)
-                window, failed = latencies[:], failures
+                window, failed, walked = latencies[:], failures, len(walked_pages)
                 latencies.clear()
+                walked_pages.clear()
                 print(
                     f"{time.perf_counter() - started:6.0f} {len(window) / every:8.1f}"
                     f" {pct(window, 50) * 1000:8.2f} {pct(window, 99) * 1000:8.2f}"
-                    f" {max(window, default=0) * 1000:8.1f} {_rss_mib(pid):8.1f}"
-                    + (f"   failed {failed}" if failed else ""),
+                    f" {max(window, default=0) * 1000:8.1f} {walked / every:8.1f}"
+                    f" {_rss_mib(pid):8.1f}" + (f"   failed {failed}" if failed else ""),
                     flush=True,
                 )
 
@@ -127,7 +134,6 @@ def main() -> None:
     data = ensure_demo_data(args.data_dir / "full", DemoScale.full(), progress=True)
     workdir = args.data_dir / "run"
     workdir.mkdir(parents=True, exist_ok=True)
-    os.environ["COMPTOIR_RESPONSE_CACHE"] = args.response_cache
     os.environ["COMPTOIR_GC_FREEZE_INTERVAL_S"] = str(args.gc_freeze_interval)
     with (
         ServerThread(build_reference_app(data, {})) as reference,
@@ -139,6 +145,7 @@ def main() -> None:
                 replay,  # type: ignore[arg-type]
                 workdir,
                 redis.url if redis else None,
+                response_cache=args.response_cache == "on",
             )
             try:
                 print(
