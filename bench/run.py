@@ -423,7 +423,7 @@ def main() -> None:
             f"(min {min(colds) * 1000:.1f}, max {max(colds) * 1000:.1f}), "
             f"{statistics.median(upstream_counts):.0f} upstream requests"
         )
-        print(f"   ratio to the 2 x 50 ms floor: {median / floor:.2f}   (target <= 1.3)")
+        print(f"   ratio to the 2 x 50 ms floor: {median / floor:.2f}   (target <= 1.15)")
         print()
 
         # 4. resilience -------------------------------------------------------------------
