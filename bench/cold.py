@@ -6,7 +6,8 @@ The sources are a recording of the reference sources replayed from memory in
 a process of their own (``bench/replay.py``), each answer after ``--delay``:
 the floor is two rounds (the search, then everything else at once),
 2 x delay. Each run starts a fresh comptoir process (empty cache), warms it
-with ``{ __typename }`` and times one category page. ``--profile`` prints a
+with ``{ __typename }`` and times one category page: the HTTP exchange, with
+a bare client (the answer is checked once the clock has stopped). ``--profile`` prints a
 cProfile of the cold page inside comptoir (in this process instead).
 """
 
@@ -15,27 +16,39 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import http.client
 import pstats
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
+import orjson  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.sources.registry import SOURCES  # noqa: E402
 from replay import ReplaySources  # noqa: E402
-from run import HEADERS, PLP_VARS, ComptoirProcess, check, post  # noqa: E402
+from run import HEADERS, PLP_VARS, ComptoirProcess, check  # noqa: E402
 
 from comptoir.settings import Settings  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.servers import ServerThread  # noqa: E402
+
+_HEADERS = {**HEADERS, "Content-Type": "application/json"}
+
+
+def _post(connection: http.client.HTTPConnection, body: dict[str, Any]) -> dict[str, Any]:
+    connection.request("POST", "/graphql", orjson.dumps(body), _HEADERS)
+    response = connection.getresponse()
+    answer: dict[str, Any] = orjson.loads(response.read())
+    return answer
 
 
 class _Urls:
@@ -54,15 +67,25 @@ def cold_runs(replay: ReplaySources, workdir: Path, runs: int) -> tuple[list[flo
     counts: list[int] = []
     for _ in range(runs):
         process = ComptoirProcess(_Urls(replay), workdir)  # type: ignore[arg-type]
+        # http.client, not httpx: the clock should see comptoir, not the client's own work.
+        connection = http.client.HTTPConnection("127.0.0.1", process.port, timeout=30)
         try:
-            with httpx.Client(base_url=process.url, timeout=30) as client:
-                check(post(client, "{ __typename }", {}), "warm-up")
-                before = replay.requests()
-                started = time.perf_counter()
-                check(post(client, PLP_QUERY, PLP_VARS), "cold PLP")
-                times.append(time.perf_counter() - started)
-                counts.append(replay.requests() - before)
+            check(_post(connection, {"query": "{ __typename }"}), "warm-up")
+            before = replay.requests()
+            body = orjson.dumps({"query": PLP_QUERY, "variables": PLP_VARS})
+            started = time.perf_counter()
+            connection.request("POST", "/graphql", body, _HEADERS)
+            response = connection.getresponse()
+            content = response.read()
+            # The exchange only (as curl's time_total in the peers' script): the
+            # answer is decoded and checked after the clock stops.
+            times.append(time.perf_counter() - started)
+            if response.status != 200:
+                raise RuntimeError(f"cold PLP: HTTP {response.status}")
+            check(orjson.loads(content), "cold PLP")
+            counts.append(replay.requests() - before)
         finally:
+            connection.close()
             process.stop()
     return times, counts
 

@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, TypeVar
 
-import httpx
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -226,7 +225,7 @@ async def upstream(
 
     ``send`` makes the request with the headers it is given; its result is returned, its
     exception raised (and recorded on the span). The answer's status is set on the span by
-    :func:`record_response`, a hook of the source's HTTP client.
+    :func:`record_status`, called by the source's client once it has the answer.
     """
     attributes: dict[str, Any] = {
         "http.request.method": method,
@@ -260,9 +259,9 @@ async def upstream(
         return result
 
 
-async def record_response(response: httpx.Response) -> None:
-    """An httpx response hook: the status of an upstream answer, on its request's span."""
-    trace.get_current_span().set_attribute("http.response.status_code", response.status_code)
+def record_status(status: int) -> None:
+    """The status of an upstream answer, on its request's span (the current one)."""
+    trace.get_current_span().set_attribute("http.response.status_code", status)
 
 
 def _note_breaker_change(span: Span, attributes: dict[str, Any], after: str) -> None:

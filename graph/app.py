@@ -28,7 +28,7 @@ from comptoir.graph.trusted.store import DocumentStore, open_document_store
 from comptoir.sources.held import OutboxPlace, open_held_writes
 from comptoir.sources.http import SourceClient
 from comptoir.sources.registry import SOURCES, SourceSet
-from httpx_aiohttp import AiohttpTransport
+from comptoir.sources.upstream import AiohttpUpstream, HttpxUpstream, Upstream
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -45,28 +45,30 @@ from comptoir.settings import Settings
 log = logging.getLogger("comptoir")
 
 
-def _http_client(
+@contextlib.asynccontextmanager
+async def _upstream(
     settings: Settings,
     base_url: str,
     token: str | None,
     transport: httpx.AsyncBaseTransport | None,
-) -> httpx.AsyncClient:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    limits = httpx.Limits(
-        max_connections=settings.source_max_concurrency,
-        max_keepalive_connections=settings.source_max_concurrency,
-    )
-    hooks = {"response": [tracing.record_response]} if tracing.TRACER is not None else None
-    return httpx.AsyncClient(
-        base_url=base_url,
-        headers=headers,
-        timeout=settings.source_timeout_s,
-        limits=limits,
-        # aiohttp's connection pool under httpx's API: a third of httpcore's CPU per request,
-        # which a cold page pays for each of its upstream requests.
-        transport=transport or AiohttpTransport(limits=limits),
-        event_hooks=hooks,
-    )
+) -> AsyncIterator[Upstream]:
+    """One source's HTTP client: aiohttp's pool, or the test's ``transport`` when given one."""
+    client: Upstream
+    if transport is None:
+        client = AiohttpUpstream(
+            base_url,
+            token=token,
+            timeout_s=settings.source_timeout_s,
+            max_connections=settings.source_max_concurrency,
+        )
+    else:
+        client = HttpxUpstream(
+            base_url, transport, token=token, timeout_s=settings.source_timeout_s
+        )
+    try:
+        yield client
+    finally:
+        await client.aclose()
 
 
 def _outbox_place(settings: Settings) -> OutboxPlace:
@@ -167,9 +169,9 @@ def create_app(
 ) -> Starlette:
     """A comptoir app; everything long-lived is built in its lifespan.
 
-    ``upstream`` is the transport of every source's HTTP client (by default
-    httpx's own, with the connection limits of ``settings``): a test can
-    watch or hold what comptoir asks of its sources. ``tracer_provider``
+    ``upstream``, an httpx transport, carries every source's requests instead
+    of aiohttp's connection pool (:mod:`comptoir.sources.upstream`): a test
+    can watch or hold what comptoir asks of its sources. ``tracer_provider``
     turns traces on with that provider while the app runs; by default the
     ``OTEL_*`` variables decide (``comptoir.tracing``).
     """
@@ -186,7 +188,7 @@ def create_app(
             clients = {}
             for name in SOURCES.names():
                 http = await stack.enter_async_context(
-                    _http_client(settings, urls[name], settings.source(name).token, upstream)
+                    _upstream(settings, urls[name], settings.source(name).token, upstream)
                 )
                 clients[name] = SourceClient(
                     name=name,

@@ -20,6 +20,8 @@ error propagation) take graphql-core's own path.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable
 from typing import Any, cast
 
@@ -27,10 +29,12 @@ from comptoir.graph.completion import SYNC_TYPES, PlanCompletion, gathered, tupl
 from comptoir.graph.plan import (
     MAX_INT,
     MIN_INT,
+    OBJECT,
     PER_REQUEST,
     PLAIN,
     TYPENAME,
     FieldPlan,
+    OperationPlan,
     SelectionPlan,
 )
 from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, OperationType
@@ -40,6 +44,14 @@ from graphql.pyutils import AwaitableOrValue, Path, Undefined
 from strawberry.execution import optimized_is_awaitable
 
 _PLANNED_OPERATIONS = (OperationType.QUERY, OperationType.MUTATION)
+
+PLAN_AHEAD_AFTER_S = 0.001
+"""How long an operation's first requests have to go out before its planning ahead starts."""
+
+_PLANNING: set[asyncio.Task[None]] = set()
+"""The plannings ahead under way (held, so that they are not collected midway)."""
+
+log = logging.getLogger("comptoir.graph")
 
 
 class PlanExecutor(PlanCompletion):
@@ -72,11 +84,44 @@ class PlanExecutor(PlanCompletion):
             else:
                 result = self._object(plan.root, self.root_value, None)
             if self.is_awaitable(result):
+                self._plan_ahead(plan)
                 return self._response_later(result)
         except GraphQLError as error:
             self.collected_errors.add(error, None)
             return self._release(self.finish(self.build_response(None)))
         return self._release(self.finish(self.build_response(cast("dict[str, Any]", result))))
+
+    def _plan_ahead(self, plan: OperationPlan) -> None:
+        """Plan the operation's sub-selections while it waits for its sources.
+
+        Sub-selections are planned on first use, which for a cold operation is
+        once every answer is in, on the critical path. The first time an
+        operation waits, they are planned in the background instead.
+        """
+        if plan.ahead:
+            return
+        plan.ahead = True
+        task = asyncio.get_running_loop().create_task(self._planned_ahead(plan))
+        _PLANNING.add(task)
+        task.add_done_callback(_PLANNING.discard)
+
+    async def _planned_ahead(self, plan: OperationPlan) -> None:
+        """Every object sub-selection of ``plan``, one per turn of the loop, after a short wait.
+
+        The wait lets the operation's first requests go out first; a turn of
+        the loop between plans lets an answer that comes in be read at once.
+        """
+        await asyncio.sleep(PLAN_AHEAD_AFTER_S)
+        pending = [plan.root]
+        try:
+            while pending:
+                for field in pending.pop().fields:
+                    for shape in field.shape.walk():
+                        if shape.kind == OBJECT:
+                            pending.append(self._child(field, shape.type))
+                            await asyncio.sleep(0)
+        except Exception:  # the operation plans it itself, and reports what fails
+            log.debug("planning ahead failed", exc_info=True)
 
     async def _response_later(self, result: Awaitable[dict[str, Any]]) -> Any:
         try:

@@ -230,11 +230,13 @@ class SelectionPlan:
 class OperationPlan:
     """The root selection of an operation, and whether its root fields run one after the other."""
 
-    __slots__ = ("__weakref__", "root", "serial")
+    __slots__ = ("__weakref__", "ahead", "root", "serial")
 
     def __init__(self, root: SelectionPlan, serial: bool) -> None:
         self.root = root
         self.serial = serial
+        self.ahead = False
+        """Whether its sub-selections were planned ahead (or are being planned)."""
 
 
 class _Variants:

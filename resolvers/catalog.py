@@ -23,7 +23,7 @@ from comptoir.resolvers.prefetch import (
     load_products,
     load_variants,
     prefetch,
-    prefetch_whole,
+    start_whole,
 )
 from comptoir.resolvers.scope import RequestScope
 from comptoir.resolvers.search_request import MAX_QUERY_LENGTH
@@ -53,7 +53,9 @@ async def shown_products(
     """
     if len(ids) > MAX_IDS:
         raise InvalidArgument(f"`ids` takes at most {MAX_IDS} ids, got {len(ids)}")
-    await asyncio.gather(load_products(scope, ids), prefetch_whole(scope, reads))
+    products = asyncio.ensure_future(load_products(scope, ids))
+    start_whole(scope, reads)  # asked after the products, which the next round waits for
+    await products
     found: list[ProductDoc | SourceError | None] = []
     for product_id in ids:
         doc = scope.catalog.products[product_id]
@@ -145,7 +147,9 @@ async def search_products(
         # The whole collections (locations, categories) depend on no page: they
         # load alongside it (once the page request is known to be valid).
         params = {**filters, "limit": str(limit), "cursor": cursor or ""}
-        page, _ = await asyncio.gather(pages.load_page("", params), prefetch_whole(scope, reads))
+        listed = asyncio.ensure_future(pages.load_page("", params))
+        start_whole(scope, reads)  # asked after the page, which the next round waits for
+        page = await listed
         return (page["ids"], page["next_cursor"]) if page else ([], None)
 
     size = SEARCH_PAGE_SIZE if first is None else first

@@ -87,6 +87,8 @@ class CatalogData:
     media: dict[str, list[AssetDoc] | SourceError | None] = field(default_factory=dict)
     categories: dict[str, CategoryDoc] | SourceError | None = None
     locations: dict[str, LocationDoc] | SourceError | None = None
+    whole_started: CatalogReads = CatalogReads.NONE
+    """The whole collections whose load :func:`start_whole` started."""
     _ready: set[tuple[str, CatalogReads]] = field(default_factory=set)
 
     def product(self, product_id: str) -> ProductDoc | None:
@@ -186,15 +188,28 @@ def _whole_work(scope: RequestScope, reads: CatalogReads) -> list[Coroutine[Any,
     return work
 
 
-async def prefetch_whole(scope: RequestScope, reads: CatalogReads) -> None:
-    """Load what ``reads`` names that depends on no product (locations, categories).
+_WHOLE = CatalogReads.LOCATIONS | CatalogReads.CATEGORIES
 
-    A caller runs this alongside its product fetch rather than after it: one
-    round less on a cold cache.
+_STARTED: set[asyncio.Future[Any]] = set()
+"""Loads started by :func:`start_whole` (held, so that they are not collected midway)."""
+
+
+def start_whole(scope: RequestScope, reads: CatalogReads) -> None:
+    """Start loading what ``reads`` names that depends on no product (locations, categories).
+
+    A caller starts this before its product fetch rather than after it: one
+    round less on a cold cache. Nothing waits for it here: the
+    :func:`prefetch` that follows waits for it with the rest of its round (the
+    request's loader shares the one upstream read), so that round starts as
+    soon as the products are known.
     """
-    work = _whole_work(scope, reads)
-    if work:
-        await asyncio.gather(*work)
+    todo = reads & _WHOLE & ~scope.catalog.whole_started
+    if not todo:
+        return
+    scope.catalog.whole_started |= todo
+    task = asyncio.gather(*_whole_work(scope, todo))
+    _STARTED.add(task)
+    task.add_done_callback(_STARTED.discard)
 
 
 async def prefetch(

@@ -20,7 +20,7 @@ from comptoir.resolvers.catalog import search_products, shown_products
 from comptoir.resolvers.errors import InvalidArgument
 from comptoir.resolvers.facets import FACETS, FacetCounts, facet_counts
 from comptoir.resolvers.paging import Page, decode_cursor, encode_cursor, paginate
-from comptoir.resolvers.prefetch import CatalogReads, prefetch_listed, prefetch_whole
+from comptoir.resolvers.prefetch import CatalogReads, prefetch_listed, start_whole
 from comptoir.resolvers.scope import RequestScope
 from comptoir.resolvers.search_request import SearchRequest, check_request
 from comptoir.sources.errors import SourceError, SourceUnavailable
@@ -90,7 +90,9 @@ async def _searched(
     async def fetch(cursor: str | None, limit: int) -> tuple[list[SearchHitDoc], str | None]:
         asked = [*params, ("limit", str(limit)), ("cursor", cursor or "")]
         # What depends on no product loads alongside the search (round one).
-        page, _ = await asyncio.gather(pages.load_search(asked), prefetch_whole(scope, reads))
+        listed = asyncio.ensure_future(pages.load_search(asked))
+        start_whole(scope, reads)  # asked after the page, which the next round waits for
+        page = await listed
         if page is None:
             return [], None
         if not first_page:

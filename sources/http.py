@@ -10,11 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# httpx's connection pool loads anyio's asyncio backend on a process's first
-# upstream request; importing it with this module moves that cost (several
-# milliseconds) from the first cold request to start-up.
-import anyio._backends._asyncio  # noqa: F401
-import httpx
 import orjson
 from comptoir.sources.errors import (
     CircuitOpen,
@@ -25,6 +20,14 @@ from comptoir.sources.errors import (
     SourceUnavailable,
 )
 from comptoir.sources.retry import RetryBudget, backoff_delay
+from comptoir.sources.upstream import (
+    Params,
+    UnwritableRequest,
+    Upstream,
+    UpstreamAnswer,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 
 from comptoir import tracing
 from comptoir.breaker import CircuitBreaker
@@ -41,7 +44,7 @@ def unsendable(text: str, limit: int) -> str | None:
     """Why ``text`` may not go to a source (over ``limit`` characters, not valid Unicode), or ``None``.
 
     What a caller sends is checked with this before it reaches a source: an
-    over-long URL or a lone surrogate cannot be written by httpx at all.
+    over-long URL or a lone surrogate cannot be written at all.
     """
     if len(text) > limit:
         return f"at most {limit} characters, got {len(text)}"
@@ -52,9 +55,8 @@ def unsendable(text: str, limit: int) -> str | None:
     return None
 
 
-def max_age_of(response: httpx.Response) -> float | None:
+def max_age_of(header: str | None) -> float | None:
     """The freshness a source granted with ``Cache-Control``, or ``None`` when it said nothing."""
-    header = response.headers.get("cache-control")
     if not header:
         return None
     if _NO_STORE.search(header):
@@ -83,10 +85,10 @@ class SourceResponse:
 
 @dataclass(slots=True)
 class SourceClient:
-    """One upstream source: a shared ``httpx.AsyncClient`` behind a breaker, a bulkhead and a retry budget."""
+    """One upstream source: a shared HTTP client behind a breaker, a bulkhead and a retry budget."""
 
     name: str
-    http: httpx.AsyncClient
+    http: Upstream
     breaker: CircuitBreaker
     max_concurrency: int = 32
     retry_attempts: int = 2
@@ -105,7 +107,7 @@ class SourceClient:
     async def get(
         self,
         path: str,
-        params: Mapping[str, str],
+        params: Params,
         collection: str,
         *,
         batch_size: int | None = None,
@@ -194,7 +196,7 @@ class SourceClient:
         """What the trace span of a request says of it: method, URL, source, collection, breaker."""
         return {
             "method": method,
-            "url": f"{self.http.base_url}{path.lstrip('/')}",  # as httpx merges them
+            "url": f"{self.http.base_url}{path.lstrip('/')}",
             "source": self.name,
             "collection": collection,
             "breaker_state": lambda: self.breaker.state,
@@ -206,7 +208,7 @@ class SourceClient:
         path: str,
         collection: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: Params | None = None,
         json_body: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SourceResponse:
@@ -240,10 +242,10 @@ class SourceClient:
         path: str,
         collection: str,
         *,
-        params: Mapping[str, str] | None,
+        params: Params | None,
         json_body: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
-    ) -> httpx.Response:
+    ) -> UpstreamAnswer:
         """One request through the bulkhead; a failure of the source is :class:`SourceUnavailable`."""
         started = time.perf_counter()
         try:
@@ -255,13 +257,13 @@ class SourceClient:
             raise SourceUnavailable(self.name, f"{collection}: saturated") from exc
         try:
             response = await self.http.request(
-                method, path, params=params, json=json_body, headers=headers
+                method, path, params=params, json_body=json_body, headers=headers
             )
-        except httpx.TimeoutException as exc:
-            raise self._unavailable(collection, f"timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise self._unavailable(collection, f"unreachable ({type(exc).__name__})") from exc
-        except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
+        except UpstreamTimeout as exc:
+            raise self._unavailable(collection, f"timed out ({exc})") from exc
+        except UpstreamUnreachable as exc:
+            raise self._unavailable(collection, f"unreachable ({exc})") from exc
+        except UnwritableRequest as exc:
             # A request that cannot be written (an over-long URL, a lone surrogate):
             # the source was never asked, so it says nothing of its health.
             SOURCE_REQUESTS.labels(self.name, collection, "not_sent").inc()
@@ -271,12 +273,14 @@ class SourceClient:
             ) from exc
         finally:
             self.bulkhead.release()
+        if tracing.TRACER is not None:
+            tracing.record_status(response.status_code)
         elapsed = time.perf_counter() - started
         SOURCE_LATENCY.labels(self.name, collection).observe(elapsed)
         self.health.last_latency_ms = round(elapsed * 1000, 2)
         return response
 
-    def _decoded(self, response: httpx.Response, collection: str) -> SourceResponse:
+    def _decoded(self, response: UpstreamAnswer, collection: str) -> SourceResponse:
         """The JSON of an answered request, or the error its status or body says."""
         try:
             body = orjson.loads(response.content) if response.content else None
@@ -290,7 +294,7 @@ class SourceClient:
             message = body.get("message", "") if isinstance(body, dict) else ""
             raise SourceRejected(self.name, response.status_code, str(error), str(message))
         SOURCE_REQUESTS.labels(self.name, collection, "ok").inc()
-        return SourceResponse(response.status_code, body, max_age_of(response))
+        return SourceResponse(response.status_code, body, max_age_of(response.cache_control))
 
     def _unavailable(self, collection: str, reason: str) -> SourceError:
         self.breaker.failure()

@@ -10,7 +10,6 @@ the request's :class:`~comptoir.sources.degraded.DegradedReport`.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
@@ -44,11 +43,19 @@ class TypedLoader(Generic[V]):
         return value
 
     async def load_many(self, keys: Sequence[str]) -> list[V | SourceError | None]:
-        """Each key's value, ``None``, or the :class:`SourceError` that kept that key alone."""
-        found = await asyncio.gather(*(self._batcher.load(k) for k in keys), return_exceptions=True)
-        for value in found:
-            if isinstance(value, BaseException) and not isinstance(value, SourceError):
-                raise value
+        """Each key's value, ``None``, or the :class:`SourceError` that kept that key alone.
+
+        The keys go to the collection as one batch, at once: a caller that asks
+        for many keys together (a page's skus) needs no per-key future, nor the
+        batcher's wait for the end of the tick. What they load is kept for
+        :meth:`load` too (errors aside: a later :meth:`load` asks again).
+        """
+        batcher = self._batcher
+        wanted = list(keys)
+        found: list[Any] = await batcher.collection.load_many(wanted, batcher.report)
+        for key, value in zip(wanted, found, strict=True):
+            if not isinstance(value, SourceError):
+                batcher.prime(key, value)
         return cast(list[V | SourceError | None], found)
 
     def forget(self) -> None:

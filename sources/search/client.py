@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import httpx
 from comptoir.sources.errors import SourceResponseInvalid
 from comptoir.sources.http import SourceClient
 from comptoir.sources.search.models import SEARCH_PAGE, SearchPageDoc
@@ -15,7 +14,7 @@ async def fetch_search_page(
     client: SourceClient, params: Sequence[tuple[str, str]]
 ) -> tuple[SearchPageDoc, float | None]:
     """The page ``params`` ask for (``filter`` may repeat); the max-age the source granted."""
-    response = await client.get("/products", httpx.QueryParams(list(params)), "products")
+    response = await client.get("/products", list(params), "products")
     try:
         page = SEARCH_PAGE.validate_python(response.body)
     except ValidationError as exc:

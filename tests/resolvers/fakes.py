@@ -22,6 +22,7 @@ from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.http import SourceClient
 from comptoir.sources.loaders import Loaders
 from comptoir.sources.registry import SOURCES, SourceSet
+from comptoir.sources.upstream import HttpxUpstream
 
 from comptoir.breaker import CircuitBreaker
 from comptoir.channels import ChannelConfig
@@ -140,7 +141,7 @@ class FakeSources:
         clients = {
             name: SourceClient(
                 name=name,
-                http=httpx.AsyncClient(base_url=f"http://{name}.test", transport=transport),
+                http=HttpxUpstream(f"http://{name}.test", transport),
                 breaker=CircuitBreaker(1000, 30.0),
                 retry_attempts=1,
             )

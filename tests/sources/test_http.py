@@ -14,6 +14,7 @@ from comptoir.sources.errors import (
     SourceUnavailable,
 )
 from comptoir.sources.http import SourceClient, max_age_of
+from comptoir.sources.upstream import HttpxUpstream
 
 from comptoir.breaker import CircuitBreaker
 
@@ -21,7 +22,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def client_of(handler: Handler, *, failures: int = 5, attempts: int = 2) -> SourceClient:
-    http = httpx.AsyncClient(base_url="http://erp.test", transport=httpx.MockTransport(handler))
+    http = HttpxUpstream("http://erp.test", httpx.MockTransport(handler))
     return SourceClient(
         name="erp", http=http, breaker=CircuitBreaker(failures, 60.0), retry_attempts=attempts
     )
@@ -135,8 +136,7 @@ async def test_an_answer_without_an_items_list_is_invalid() -> None:
 
 def test_max_age_reads_cache_control() -> None:
     def of(header: str | None) -> float | None:
-        headers = {"cache-control": header} if header is not None else {}
-        return max_age_of(httpx.Response(200, headers=headers))
+        return max_age_of(header)
 
     assert of(None) is None
     assert of("public, max-age=60") == 60.0
