@@ -74,6 +74,10 @@ class Upstream(Protocol):
         ...
 
 
+def _authorization(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def _base(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
@@ -108,7 +112,7 @@ class AiohttpUpstream:
         self.base_url = _base(base_url)
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=max_connections, limit_per_host=0),
-            headers={"Authorization": f"Bearer {token}"} if token else None,
+            headers=_authorization(token),
             timeout=aiohttp.ClientTimeout(total=timeout_s),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
@@ -123,8 +127,9 @@ class AiohttpUpstream:
         headers: Mapping[str, str] | None = None,
     ) -> UpstreamAnswer:
         """Send one request through the pool."""
+        text = request_url(self.base_url, path, params)
         try:
-            url = yarl.URL(request_url(self.base_url, path, params), encoded=True)
+            url = yarl.URL(text, encoded=True)
         except ValueError as exc:
             raise UnwritableRequest(str(exc)) from exc
         data, sent = _body(json_body, headers)
@@ -156,8 +161,9 @@ class HttpxUpstream:
         timeout_s: float = 5.0,
     ) -> None:
         self.base_url = _base(base_url)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.AsyncClient(headers=headers, timeout=timeout_s, transport=transport)
+        self._client = httpx.AsyncClient(
+            headers=_authorization(token), timeout=timeout_s, transport=transport
+        )
 
     async def request(
         self,
