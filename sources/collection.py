@@ -83,7 +83,7 @@ class CachedCollection:
         self._clock = clock
         self._inflight: dict[str, asyncio.Future[_Outcome]] = {}
         self._revalidating: set[str] = set()
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
         self._labels = (spec.source, spec.name)
 
     def key(self, item_id: str) -> str:
@@ -184,35 +184,47 @@ class CachedCollection:
         return outcome.error
 
     async def _fetch_coalesced(self, ids: list[str]) -> dict[str, _Outcome]:
+        """Each id's outcome, fetched once however many requests want it at the same time.
+
+        The ids no one is fetching yet are fetched in a task of their own:
+        a caller that is cancelled (a sibling field failed, an execution
+        abandoned) does not abandon the other requests waiting for them.
+        """
         loop = asyncio.get_running_loop()
         waiting: dict[str, asyncio.Future[_Outcome]] = {}
-        mine: list[str] = []
+        mine: dict[str, asyncio.Future[_Outcome]] = {}
         for item_id in ids:
             future = self._inflight.get(item_id)
             if future is None:
-                self._inflight[item_id] = loop.create_future()
-                mine.append(item_id)
+                future = self._inflight[item_id] = mine[item_id] = loop.create_future()
             else:
                 waiting[item_id] = future
         outcomes: dict[str, _Outcome] = {}
         if mine:
-            fetched: dict[str, _Outcome] = {}
-            try:
-                fetched = await self._fetch_and_store(mine)
-            finally:
-                for item_id in mine:
-                    future = self._inflight.pop(item_id)
-                    outcome = fetched.get(item_id) or _Outcome(
-                        error=SourceUnavailable(
-                            self.spec.source, f"{self.spec.name}: fetch abandoned"
-                        )
-                    )
-                    if not future.done():
-                        future.set_result(outcome)
-            outcomes.update(fetched)
+            task = loop.create_task(self._fetch_for_all(mine))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            outcomes.update(await asyncio.shield(task))
         for item_id, future in waiting.items():
             outcomes[item_id] = await asyncio.shield(future)
         return outcomes
+
+    async def _fetch_for_all(
+        self, mine: dict[str, asyncio.Future[_Outcome]]
+    ) -> dict[str, _Outcome]:
+        """Fetch ``mine``, settling the future of each id for whoever waits for it."""
+        fetched: dict[str, _Outcome] = {}
+        try:
+            fetched = await self._fetch_and_store(list(mine))
+        finally:
+            for item_id, future in mine.items():
+                del self._inflight[item_id]
+                outcome = fetched.get(item_id) or _Outcome(
+                    error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
+                )
+                if not future.done():
+                    future.set_result(outcome)
+        return fetched
 
     async def _fetch_and_store(self, ids: list[str]) -> dict[str, _Outcome]:
         try:

@@ -145,6 +145,26 @@ async def test_concurrent_requests_for_the_same_missing_ids_share_one_fetch(
     assert upstream.fetches == [["a", "b"]]
 
 
+async def test_a_request_cancelled_midway_does_not_abandon_the_others_waiting_on_its_fetch(
+    upstream: Upstream, clock: FakeClock
+) -> None:
+    items = collection(upstream, clock)
+    upstream.gate = asyncio.Event()
+    first = asyncio.create_task(items.load_many(["a", "b"], DegradedReport()))
+    await upstream.asked.wait()
+    waiting = DegradedReport()
+    second = asyncio.create_task(items.load_many(["b"], waiting))
+    await asyncio.sleep(0)
+    first.cancel()  # e.g. a sibling field failed and graphql-core cancels the rest
+    await asyncio.sleep(0)
+    upstream.gate.set()
+    assert await second == ["B1"]
+    assert not waiting  # served, not "unavailable"
+    assert first.cancelled()
+    assert await items.load_many(["a"], DegradedReport()) == ["A1"]  # the fetch was kept
+    assert upstream.fetches == [["a", "b"]]
+
+
 async def test_stale_while_revalidate_answers_at_once_and_refreshes_in_the_background(
     upstream: Upstream, clock: FakeClock
 ) -> None:
