@@ -14,6 +14,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Final
 
 from comptoir.graph.cost import FREE, OperationCost, operation_cost
@@ -39,6 +40,9 @@ MAX_CACHED_TEXT: Final = 64 * 1024
 
 NESTED_TOO_DEEP: Final = "Document is nested too deeply to be parsed."
 
+EARLY_ROOT_FIELDS: Final = 4
+"""The most root fields a query may select and still start before it is validated."""
+
 
 @dataclass(frozen=True, slots=True)
 class OperationInfo:
@@ -48,6 +52,15 @@ class OperationInfo:
     kind: OperationType
     public: bool
     cost: OperationCost = FREE
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """A document parsed on first sight, not yet validated."""
+
+    text: str
+    text_hash: str
+    document: DocumentNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,28 +150,83 @@ class DocumentCache:
 
     def get(self, text: str) -> PreparedDocument:
         """The prepared document of ``text``, parsed and validated on first sight."""
+        prepared = self.cached(text)
+        if prepared is not None:
+            return prepared
+        parsed = self.parse(text)
+        if isinstance(parsed, PreparedDocument):
+            return parsed
+        return self.validate(parsed)
+
+    def cached(self, text: str) -> PreparedDocument | None:
+        """The prepared document of ``text`` when it was seen before, else ``None``."""
         documents = self._documents
         prepared = documents.get(text)
         if prepared is not None:
             documents.move_to_end(text)
-            return prepared
-        prepared = self._prepare(text)
+        return prepared
+
+    def parse(self, text: str) -> ParsedDocument | PreparedDocument:
+        """``text`` parsed, not yet validated; or, kept, the document of why it does not parse."""
+        text_hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        try:
+            return ParsedDocument(text, text_hash, parse(text, max_tokens=self._max_tokens))
+        except GraphQLError as error:
+            return self._keep(text, PreparedDocument(text_hash, None, (error,)))
+        except RecursionError:
+            return self._keep(
+                text, PreparedDocument(text_hash, None, (GraphQLError(NESTED_TOO_DEEP),))
+            )
+
+    def validate(self, parsed: ParsedDocument) -> PreparedDocument:
+        """``parsed`` validated and classified, kept for the next requests of the same text."""
+        try:
+            errors = validate(self._schema, parsed.document, self._rules)
+        except RecursionError:
+            errors = [GraphQLError(NESTED_TOO_DEEP)]
+        if errors:
+            prepared = PreparedDocument(parsed.text_hash, None, tuple(errors))
+        else:
+            operations = classify(parsed.document, self._private_roots, self._schema)
+            prepared = PreparedDocument(parsed.text_hash, parsed.document, (), operations)
+        return self._keep(parsed.text, prepared)
+
+    def early(self, parsed: ParsedDocument, name: str | None) -> bool:
+        """Whether the operation ``name`` of ``parsed`` may start before it is validated.
+
+        Only a public query of at most :data:`EARLY_ROOT_FIELDS` root fields
+        does: it reads, and what it reads is bounded, should validation refuse it.
+        """
+        definitions = [
+            d
+            for d in parsed.document.definitions
+            if isinstance(d, OperationDefinitionNode)
+            and (name is None or (d.name is not None and d.name.value == name))
+        ]
+        if len(definitions) != 1 or definitions[0].operation is not OperationType.QUERY:
+            return False
+        fragments = {
+            d.name.value: d
+            for d in parsed.document.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+        try:
+            roots = list(
+                islice(
+                    _root_fields(definitions[0].selection_set, fragments, set()),
+                    EARLY_ROOT_FIELDS + 1,
+                )
+            )
+        except RecursionError:
+            return False
+        return len(roots) <= EARLY_ROOT_FIELDS and not any(
+            root in self._private_roots for root in roots
+        )
+
+    def _keep(self, text: str, prepared: PreparedDocument) -> PreparedDocument:
         if len(text) <= MAX_CACHED_TEXT:
+            documents = self._documents
             documents[text] = prepared
             if len(documents) > self._maxsize:
                 documents.popitem(last=False)
         return prepared
-
-    def _prepare(self, text: str) -> PreparedDocument:
-        text_hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        try:
-            document = parse(text, max_tokens=self._max_tokens)
-            errors = validate(self._schema, document, self._rules)
-        except GraphQLError as error:
-            return PreparedDocument(text_hash, None, (error,))
-        except RecursionError:
-            return PreparedDocument(text_hash, None, (GraphQLError(NESTED_TOO_DEEP),))
-        if errors:
-            return PreparedDocument(text_hash, None, tuple(errors))
-        operations = classify(document, self._private_roots, self._schema)
-        return PreparedDocument(text_hash, document, (), operations)

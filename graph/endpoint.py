@@ -31,7 +31,12 @@ from comptoir.cache.policy import Freshness
 from comptoir.graph.answers import AnswerCache, StoredAnswer
 from comptoir.graph.budget import CostBudget, Refusal, cost_report, reporting_cost, wants_cost
 from comptoir.graph.context import GraphContext, applied_context
-from comptoir.graph.documents import DocumentCache, OperationInfo, PreparedDocument
+from comptoir.graph.documents import (
+    DocumentCache,
+    OperationInfo,
+    ParsedDocument,
+    PreparedDocument,
+)
 from comptoir.graph.inputs import variable_problems
 from comptoir.graph.requests import BadRequest, GraphQLRequest, from_body, from_params
 from comptoir.graph.shaping import shape_errors
@@ -45,7 +50,15 @@ from comptoir.graph.trusted.gate import (
 from comptoir.resolvers.scope import RequestScope
 from comptoir.sources.degraded import DegradedReport, Provenance
 from comptoir.sources.loaders import Loaders
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType, execute
+from comptoir.sources.upstream import WRITES
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    execute,
+)
 from graphql.execution.executor import Executor
 from starlette.types import Receive, Scope, Send
 from strawberry.execution import optimized_is_awaitable
@@ -73,6 +86,36 @@ _ANSWER = {
     name: ANSWERS.labels(name)
     for name in ("hit", "not_modified", "miss", "stored", "not_stored", "stale_served")
 }
+
+EARLY_LEAD_MAX_S: Final = 0.003
+"""The longest a query started before validation is given to write its first requests."""
+
+
+async def _first_requests_written(task: asyncio.Task[Any]) -> None:
+    """Return once ``task`` has written its first requests to the sources.
+
+    That is: it started requests, and none is left unwritten, on two turns of
+    the loop in a row (one request's answer-independent followers start right
+    after it); or ``task`` is done; or :data:`EARLY_LEAD_MAX_S` has passed
+    (everything it reads may be cached).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + EARLY_LEAD_MAX_S
+    started = WRITES.started
+    written_before = False
+    while not task.done() and loop.time() < deadline:
+        await asyncio.sleep(0)
+        written = WRITES.started > started and WRITES.unwritten == 0
+        if written and written_before:
+            return
+        written_before = written
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark an early execution's outcome as seen (it is discarded when the document is invalid)."""
+    if not task.cancelled():
+        task.exception()
+
 
 Ide = Callable[[Scope, Receive, Send], Awaitable[None]]
 """Serves GraphiQL to a browser's ``GET /graphql``."""
@@ -308,7 +351,61 @@ class GraphQLEndpoint:
         channel: ChannelConfig,
         shopper_id: str | None,
     ) -> None:
-        prepared = self.documents.get(request.query)
+        early: asyncio.Task[Executed] | None = None
+        prepared = self.documents.cached(request.query)
+        if prepared is None:
+            parsed = self.documents.parse(request.query)
+            if isinstance(parsed, PreparedDocument):
+                prepared = parsed
+            else:
+                if self.documents.early(parsed, request.operation_name):
+                    early = await self._start_early(parsed, request, channel, shopper_id)
+                prepared = self.documents.validate(parsed)
+        try:
+            await self._prepared(
+                scope, send, headers, request, channel, shopper_id, prepared, early
+            )
+        finally:
+            if early is not None and not early.done():
+                early.cancel()  # refused, or answered otherwise: what it reads stays cached
+
+    async def _start_early(
+        self,
+        parsed: ParsedDocument,
+        request: GraphQLRequest,
+        channel: ChannelConfig,
+        shopper_id: str | None,
+    ) -> asyncio.Task[Executed]:
+        """Start executing a query seen for the first time, before validating it.
+
+        Validating a new document takes a few milliseconds, which its first
+        requests to the sources can spend on the way instead: the execution
+        starts, its first requests go out, and the document is validated
+        while they are answered. The execution is only used once the
+        document is valid, within its budget, and not answered otherwise;
+        else it is cancelled (see :meth:`DocumentCache.early` for what may
+        start early).
+        """
+        task = asyncio.get_running_loop().create_task(
+            self._execute(
+                parsed.document, request, channel, shopper_id, track=self.answers is not None
+            )
+        )
+        task.add_done_callback(_retrieved)
+        await _first_requests_written(task)
+        return task
+
+    async def _prepared(
+        self,
+        scope: Scope,
+        send: Send,
+        headers: dict[bytes, bytes],
+        request: GraphQLRequest,
+        channel: ChannelConfig,
+        shopper_id: str | None,
+        prepared: PreparedDocument,
+        early: asyncio.Task[Executed] | None,
+    ) -> None:
         if prepared.document is None:
             await self._send_errors(send, list(prepared.errors), channel)
             return
@@ -343,13 +440,17 @@ class GraphQLEndpoint:
             return
         charge = _Charge(self.budget, send, request, channel, shopper_id, cost)
         if operation.public and self.answers is not None:
-            await self._public(charge, headers, prepared, operation, request, channel, shopper_id)
+            await self._public(
+                charge, headers, prepared, operation, request, channel, shopper_id, early
+            )
             return
         charged = await charge(stored=False)
         if charged is None:
             return
         send = charged
-        executed = await self._execute(prepared, request, channel, shopper_id, track=False)
+        executed = await (
+            early or self._execute(prepared.document, request, channel, shopper_id, track=False)
+        )
         self._count(executed)
         await _send(send, 200, executed.body, [JSON, PRIVATE])
 
@@ -362,6 +463,7 @@ class GraphQLEndpoint:
         request: GraphQLRequest,
         channel: ChannelConfig,
         shopper_id: str | None,
+        early: asyncio.Task[Executed] | None,
     ) -> None:
         answers = self.answers
         assert answers is not None
@@ -380,7 +482,7 @@ class GraphQLEndpoint:
             await self._send_stored(send, headers, stored, HIT)
             return
         _ANSWER["miss"].inc()
-        executed = await self._shared(key, prepared, request, channel, shopper_id)
+        executed = await self._shared(key, prepared, request, channel, shopper_id, early)
         self._count(executed)
         if not executed.errors and not executed.degraded and executed.provenance is not None:
             fresh = await answers.store(key, executed.body, executed.provenance)
@@ -444,15 +546,18 @@ class GraphQLEndpoint:
         request: GraphQLRequest,
         channel: ChannelConfig,
         shopper_id: str | None,
+        early: asyncio.Task[Executed] | None,
     ) -> Executed:
-        """One execution for every concurrent request of the same public answer."""
+        """One execution for every concurrent request of the same public answer (or ``early``)."""
         running = self._inflight.get(key)
         if running is not None:
             return await asyncio.shield(running)
         future: asyncio.Future[Executed] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            executed = await self._execute(prepared, request, channel, shopper_id, track=True)
+            executed = await (
+                early or self._execute(prepared.document, request, channel, shopper_id, track=True)
+            )
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: the waiters re-raise it
@@ -464,7 +569,7 @@ class GraphQLEndpoint:
 
     async def _execute(
         self,
-        prepared: PreparedDocument,
+        document: DocumentNode | None,
         request: GraphQLRequest,
         channel: ChannelConfig,
         shopper_id: str | None,
@@ -485,19 +590,21 @@ class GraphQLEndpoint:
             app=state,
             locale=channel.locale,
         )
-        result: Any = execute(
-            self.schema,
-            prepared.document,  # type: ignore[arg-type]  # checked by the caller
-            context_value=context,
-            variable_values=request.variables,
-            operation_name=request.operation_name,
-            executor_class=self.execution_context_class,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # a bool, not a TypeGuard
-            operation_extensions=request.extensions,
-        )
-        if not isinstance(result, ExecutionResult):
-            result = await result
-        context.scope.loaders.close()
+        try:
+            result: Any = execute(
+                self.schema,
+                document,  # type: ignore[arg-type]  # checked by the caller
+                context_value=context,
+                variable_values=request.variables,
+                operation_name=request.operation_name,
+                executor_class=self.execution_context_class,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # a bool, not a TypeGuard
+                operation_extensions=request.extensions,
+            )
+            if not isinstance(result, ExecutionResult):
+                result = await result
+        finally:
+            context.scope.loaders.close()
         errors = result.errors or []
         answer: dict[str, Any] = {"data": result.data}
         if errors:

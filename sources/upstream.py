@@ -30,6 +30,55 @@ Params = Mapping[str, str] | Sequence[tuple[str, str]]
 """A query string's parameters: a mapping, or pairs when a name repeats."""
 
 
+class Writes:
+    """The requests to sources this process has started, and how many are not yet written.
+
+    A request is written once its head has gone to the connection (a new
+    connection first has to be opened): from then on, the source works on it
+    whatever this process does, so a caller may wait for that before spending
+    a few milliseconds of CPU on something else.
+    """
+
+    __slots__ = ("started", "unwritten")
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.unwritten = 0
+
+
+WRITES: Final = Writes()
+"""The process's :class:`Writes` (every :class:`AiohttpUpstream` counts into it)."""
+
+
+class _Written:
+    """Whether one request was written yet (aiohttp's per-request trace context)."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def mark(self) -> None:
+        if not self.done:
+            self.done = True
+            WRITES.unwritten -= 1
+
+
+async def _head_written(
+    session: aiohttp.ClientSession,
+    context: Any,
+    params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    written: _Written = context.trace_request_ctx
+    written.mark()
+
+
+def _tracing_writes() -> aiohttp.TraceConfig:
+    config = aiohttp.TraceConfig()
+    config.on_request_headers_sent.append(_head_written)
+    return config
+
+
 class UpstreamTimeout(Exception):
     """The source did not answer in time."""
 
@@ -115,6 +164,7 @@ class AiohttpUpstream:
             headers=_authorization(token),
             timeout=aiohttp.ClientTimeout(total=timeout_s),
             cookie_jar=aiohttp.DummyCookieJar(),
+            trace_configs=[_tracing_writes()],
         )
 
     async def request(
@@ -133,8 +183,13 @@ class AiohttpUpstream:
         except ValueError as exc:
             raise UnwritableRequest(str(exc)) from exc
         data, sent = _body(json_body, headers)
+        written = _Written()
+        WRITES.started += 1
+        WRITES.unwritten += 1
         try:
-            async with self._session.request(method, url, data=data, headers=sent) as response:
+            async with self._session.request(
+                method, url, data=data, headers=sent, trace_request_ctx=written
+            ) as response:
                 content = await response.read()
                 return UpstreamAnswer(
                     response.status, content, response.headers.get("Cache-Control")
@@ -143,6 +198,8 @@ class AiohttpUpstream:
             raise UpstreamTimeout(type(exc).__name__) from exc
         except aiohttp.ClientError as exc:
             raise UpstreamUnreachable(type(exc).__name__) from exc
+        finally:
+            written.mark()  # no longer waiting to be written, whatever happened
 
     async def aclose(self) -> None:
         """Close the pool's connections."""
