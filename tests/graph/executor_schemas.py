@@ -232,6 +232,12 @@ class Query:
         await asyncio.sleep(0)
         return make_item(str(id), 1) if str(id).startswith("i") else None
 
+    @strawberry.field(description="One item, once a source has answered.")
+    async def item_from_source(self, id: strawberry.ID, info: Info) -> Item | None:
+        answered: asyncio.Event = info.context["source_answered"]
+        await answered.wait()
+        return make_item(str(id), 1)
+
     @strawberry.field(description="People.")
     def people(self) -> list[Person | None]:
         return list(PEOPLE.values())

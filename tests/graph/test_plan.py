@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
+from collections.abc import Awaitable
 from typing import Any
 
 from comptoir.graph.executor import PlanExecutor, execute_planned
@@ -113,3 +115,21 @@ def test_argument_values_are_computed_once_where_graphql_core_would_share_them()
     assert fields["d"].args_mode == PER_CALL  # a literal input object: a fresh one each call
     assert fields["e"].args_mode == PER_CALL  # a custom scalar parses its literal each call
     assert plan_of(parse("{ people { name } }")).root.fields[0].args_mode == NO_ARGUMENTS
+
+
+async def test_sub_selections_are_planned_while_the_operation_waits_for_its_sources() -> None:
+    document = parse('{ itemFromSource(id: "i1") { id label } }')
+    answered = asyncio.Event()
+    result = execute_planned(SCHEMA, document, context_value={"source_answered": answered})
+    assert isinstance(result, Awaitable)
+    running = asyncio.ensure_future(result)
+    await asyncio.sleep(0.05)  # the source has not answered yet
+    plan = plan_of(document)
+    assert plan.ahead
+    (field,) = plan.root.fields
+    (child,) = field.children.values()  # planned before the answer, not after it
+    assert [f.key for f in child.fields] == ["id", "label"]
+    answered.set()
+    done = await running
+    assert done.errors is None
+    assert done.data == {"itemFromSource": {"id": "i1", "label": "i1"}}
