@@ -104,6 +104,10 @@ def _root_fields(
                 yield from _root_fields(fragment.selection_set, fragments, seen)
 
 
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
 def classify(
     document: DocumentNode, private_roots: Collection[str], schema: GraphQLSchema | None = None
 ) -> tuple[OperationInfo, ...]:
@@ -111,9 +115,7 @@ def classify(
 
     With ``schema``, each operation's cost is compiled too.
     """
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    fragments = _fragments(document)
     found = []
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
@@ -205,15 +207,10 @@ class DocumentCache:
         ]
         if len(definitions) != 1 or definitions[0].operation is not OperationType.QUERY:
             return False
-        fragments = {
-            d.name.value: d
-            for d in parsed.document.definitions
-            if isinstance(d, FragmentDefinitionNode)
-        }
         try:
             roots = list(
                 islice(
-                    _root_fields(definitions[0].selection_set, fragments, set()),
+                    _root_fields(definitions[0].selection_set, _fragments(parsed.document), set()),
                     EARLY_ROOT_FIELDS + 1,
                 )
             )

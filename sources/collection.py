@@ -196,7 +196,7 @@ class CachedCollection:
         for item_id in ids:
             future = self._inflight.get(item_id)
             if future is None:
-                future = self._inflight[item_id] = mine[item_id] = loop.create_future()
+                self._inflight[item_id] = mine[item_id] = loop.create_future()
             else:
                 waiting[item_id] = future
         outcomes: dict[str, _Outcome] = {}
@@ -287,7 +287,7 @@ class CachedCollection:
         return await self._cache.invalidate([self.key(i) for i in ids])
 
     async def wait_background(self) -> None:
-        """Wait for background revalidations (shutdown and tests)."""
+        """Wait for background revalidations and fetches (shutdown and tests)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from comptoir.auth import ShopperTokens
 from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.support.fault_proxy import FaultProxy
 from tests.support.postgres_server import PostgresServer
+from tests.support.rounds import RoundGate
 from tests.support.servers import RequestCounter, ServerThread
 
 WEB_KEY = "demo-web-key"
@@ -207,3 +208,19 @@ def write_sources(demo_data: Path, tmp_path: Path) -> Iterator[WriteSources]:
         proxy = FaultProxy(server.url).start()
         yield WriteSources(data, proxy)
         proxy.stop()
+
+
+@pytest.fixture
+async def gated(
+    reference: ReferenceSources, tmp_path: Path
+) -> AsyncIterator[tuple[RoundGate, httpx.AsyncClient]]:
+    """comptoir in this event loop with a cold cache, its upstream requests let through by rounds."""
+    gate = RoundGate(httpx.AsyncHTTPTransport())
+    settings = reference_settings(reference, tmp_path, response_cache=False)
+    app = create_app(settings, upstream=gate)
+    async with app.router.lifespan_context(app):
+        gate.start()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://comptoir") as client:
+            yield gate, client
+    await gate.stop()

@@ -8,36 +8,17 @@ may start early is bounded: public queries of a few root fields.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 from comptoir.graph.answers import PRIVATE_ROOTS
-from comptoir.graph.app import create_app
 from comptoir.graph.documents import EARLY_ROOT_FIELDS, DocumentCache, ParsedDocument
 from comptoir.graph.schema import build_schema
 
-from tests.conftest import WEB_KEY, ReferenceSources, reference_settings
+from tests.conftest import WEB_KEY
 from tests.graph.queries import PLP_QUERY
 from tests.support.rounds import RoundGate
 
 INVALID_LISTING = "{ productSearch(first: 2) { edges { node { id noSuchField } } } }"
-
-
-@pytest.fixture
-async def gated(
-    reference: ReferenceSources, tmp_path: Path
-) -> AsyncIterator[tuple[RoundGate, httpx.AsyncClient]]:
-    """comptoir with a cold cache, its upstream requests counted by :class:`RoundGate`."""
-    gate = RoundGate(httpx.AsyncHTTPTransport())
-    app = create_app(reference_settings(reference, tmp_path), upstream=gate)
-    async with app.router.lifespan_context(app):
-        gate.start()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://comptoir") as client:
-            yield gate, client
-    await gate.stop()
 
 
 async def post(client: httpx.AsyncClient, document: str, **variables: object) -> httpx.Response:

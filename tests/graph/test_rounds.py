@@ -9,36 +9,16 @@ adds a round here and fails these tests.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from comptoir.graph.app import create_app
 from comptoir.sources.reference import cases
 
-from tests.conftest import WEB_KEY, ReferenceSources, reference_settings
+from tests.conftest import WEB_KEY
 from tests.graph.queries import PDP_QUERY, PLP_QUERY, VARIANT_QUERY
 from tests.support.rounds import RoundGate
 
 GraphQL = Any
-
-
-@pytest.fixture
-async def gated(
-    reference: ReferenceSources, tmp_path: Path
-) -> AsyncIterator[tuple[RoundGate, httpx.AsyncClient]]:
-    """comptoir in this event loop with a cold cache, its upstream requests let through by rounds."""
-    gate = RoundGate(httpx.AsyncHTTPTransport())
-    settings = reference_settings(reference, tmp_path, response_cache=False)
-    app = create_app(settings, upstream=gate)
-    async with app.router.lifespan_context(app):
-        gate.start()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://comptoir") as client:
-            yield gate, client
-    await gate.stop()
 
 
 async def query(client: httpx.AsyncClient, document: str, **variables: object) -> GraphQL:

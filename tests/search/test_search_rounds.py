@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from comptoir.graph.app import create_app
 
-from tests.conftest import WEB_KEY, Comptoir, ReferenceSources, reference_settings
+from tests.conftest import WEB_KEY, Comptoir, ReferenceSources
 from tests.search.queries import FACETED_PAGE_QUERY
 from tests.support.rounds import RoundGate
 
@@ -21,22 +17,6 @@ PAGE = {
     "sort": "PRICE_ASC",
     "first": 24,
 }
-
-
-@pytest.fixture
-async def gated(
-    reference: ReferenceSources, tmp_path: Path
-) -> AsyncIterator[tuple[RoundGate, httpx.AsyncClient]]:
-    """comptoir in this event loop with a cold cache, its upstream requests let through by rounds."""
-    gate = RoundGate(httpx.AsyncHTTPTransport())
-    settings = reference_settings(reference, tmp_path, response_cache=False)
-    app = create_app(settings, upstream=gate)
-    async with app.router.lifespan_context(app):
-        gate.start()
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://comptoir") as client:
-            yield gate, client
-    await gate.stop()
 
 
 def _skus(page: dict[str, Any]) -> set[str]:
