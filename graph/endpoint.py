@@ -37,6 +37,7 @@ from comptoir.graph.documents import (
     ParsedDocument,
     PreparedDocument,
 )
+from comptoir.graph.executor import is_awaitable
 from comptoir.graph.inputs import variable_problems
 from comptoir.graph.requests import BadRequest, GraphQLRequest, from_body, from_params
 from comptoir.graph.shaping import shape_errors
@@ -61,7 +62,6 @@ from graphql import (
 )
 from graphql.execution.executor import Executor
 from starlette.types import Receive, Scope, Send
-from strawberry.execution import optimized_is_awaitable
 
 from comptoir import tracing
 from comptoir.auth import InvalidShopperToken
@@ -598,7 +598,7 @@ class GraphQLEndpoint:
                 variable_values=request.variables,
                 operation_name=request.operation_name,
                 executor_class=self.execution_context_class,
-                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # a bool, not a TypeGuard
+                is_awaitable=is_awaitable,  # type: ignore[arg-type]  # a bool, not a TypeGuard
                 operation_extensions=request.extensions,
             )
             if not isinstance(result, ExecutionResult):

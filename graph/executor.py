@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from types import GeneratorType
 from typing import Any, cast
 
 from comptoir.graph.completion import SYNC_TYPES, PlanCompletion, gathered, tuple_of
@@ -52,6 +53,37 @@ _PLANNING: set[asyncio.Task[None]] = set()
 """The plannings ahead under way (held, so that they are not collected midway)."""
 
 log = logging.getLogger("comptoir.graph")
+
+MAX_PLAIN_TYPES = 4096
+"""How many types :func:`is_awaitable` remembers as never awaitable."""
+
+_PLAIN_TYPES: set[type] = set()
+_OBJECT_GETATTRIBUTE: Any = object.__getattribute__
+
+
+def is_awaitable(value: Any) -> bool:
+    """strawberry's ``optimized_is_awaitable``, remembering the types it found not awaitable.
+
+    A page checks every resolver's result and every list item, a few
+    thousand values of a few dozen types (a price, a media, a variant).
+    Whether a value can be awaited is decided by its type, except for a
+    generator (a generator-based coroutine is one) and a type that answers
+    attribute lookups itself (``__getattr__``, ``__getattribute__``): such
+    types are checked every time, the others once.
+    """
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return False
+    if optimized_is_awaitable(value):
+        return True
+    if (
+        kind is not GeneratorType
+        and kind.__getattribute__ is _OBJECT_GETATTRIBUTE
+        and not hasattr(kind, "__getattr__")
+        and len(_PLAIN_TYPES) < MAX_PLAIN_TYPES
+    ):
+        _PLAIN_TYPES.add(kind)
+    return False
 
 
 class PlanExecutor(PlanCompletion):
@@ -327,7 +359,7 @@ def execute_planned(
 
     ``options`` go to graphql-core's ``execute`` (e.g. ``middleware``, ``hide_suggestions``).
     """
-    options.setdefault("is_awaitable", optimized_is_awaitable)
+    options.setdefault("is_awaitable", is_awaitable)
     return execute(
         schema,
         document,

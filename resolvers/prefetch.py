@@ -89,7 +89,8 @@ class CatalogData:
     locations: dict[str, LocationDoc] | SourceError | None = None
     whole_started: CatalogReads = CatalogReads.NONE
     """The whole collections whose load :func:`start_whole` started."""
-    _ready: set[tuple[str, CatalogReads]] = field(default_factory=set)
+    _ready: dict[str, int] = field(default_factory=dict)
+    """Per product id, what is known to be loaded for it (:class:`CatalogReads` bits)."""
 
     def product(self, product_id: str) -> ProductDoc | None:
         """A loaded product document (whether or not the channel may show it)."""
@@ -120,31 +121,47 @@ class CatalogData:
         return _whole(self.locations, "locations")
 
     def is_loaded(self, reads: CatalogReads, products: Sequence[ProductDoc]) -> bool:
-        """Whether everything ``reads`` names is loaded for each of ``products``."""
+        """Whether everything ``reads`` names is loaded for each of ``products``.
+
+        Asked by every catalog field of every product on a page: the flags are
+        compared as ints (an enum's own operators are Python calls).
+        """
+        bits: int = reads._value_
+        ready = self._ready
         for product in products:
-            key = (product["id"], reads)
-            if key in self._ready:
+            product_id = product["id"]
+            known = ready.get(product_id, 0)
+            if known & bits == bits:
                 continue
-            if not self._has(reads, product):
+            if not self._has(bits, product):
                 return False
-            self._ready.add(key)
+            ready[product_id] = known | bits
         return True
 
-    def _has(self, reads: CatalogReads, product: ProductDoc) -> bool:
-        skus = product["variant_skus"]
-        per_sku = (
-            (CatalogReads.VARIANTS, self.variants),
-            (CatalogReads.PRICES, self.prices),
-            (CatalogReads.STOCK, self.stock),
-        )
-        for part, found in per_sku:
-            if part in reads and not all(sku in found for sku in skus):
-                return False
+    def _has(self, bits: int, product: ProductDoc) -> bool:
+        if bits & _PER_SKU:
+            skus = product["variant_skus"]
+            for part, found in (
+                (_VARIANTS, self.variants),
+                (_PRICES, self.prices),
+                (_STOCK, self.stock),
+            ):
+                if bits & part and not all(sku in found for sku in skus):
+                    return False
         return not (
-            (CatalogReads.MEDIA in reads and product["id"] not in self.media)
-            or (CatalogReads.CATEGORIES in reads and self.categories is None)
-            or (CatalogReads.LOCATIONS in reads and self.locations is None)
+            (bits & _MEDIA and product["id"] not in self.media)
+            or (bits & _CATEGORIES and self.categories is None)
+            or (bits & _LOCATIONS and self.locations is None)
         )
+
+
+_VARIANTS: int = CatalogReads.VARIANTS.value
+_PRICES: int = CatalogReads.PRICES.value
+_STOCK: int = CatalogReads.STOCK.value
+_PER_SKU = _VARIANTS | _PRICES | _STOCK
+_MEDIA: int = CatalogReads.MEDIA.value
+_CATEGORIES: int = CatalogReads.CATEGORIES.value
+_LOCATIONS: int = CatalogReads.LOCATIONS.value
 
 
 async def fill(
