@@ -59,6 +59,7 @@ GC_FROZEN = Gauge(
     "comptoir_gc_frozen_objects",
     "Objects kept out of garbage collection (start-up and cached values that survived).",
     multiprocess_mode="liveall",
+    registry=REGISTRY,
 )
 BREAKER_STATE = Gauge(
     "comptoir_breaker_state",
