@@ -72,6 +72,8 @@ class ChannelRegistry:
 
     def __init__(self, channels: Mapping[str, ChannelConfig]) -> None:
         self._by_code = dict(channels)
+        # Each request's key is compared with every channel's: the keys are encoded once.
+        self._keys = [(channel.key.encode(), channel) for channel in self._by_code.values()]
 
     @property
     def channels(self) -> list[ChannelConfig]:
@@ -86,9 +88,10 @@ class ChannelRegistry:
         """The channel whose key is ``key`` (compared in constant time), or ``None``."""
         if not key:
             return None
+        given = key.encode()
         found: ChannelConfig | None = None
-        for channel in self._by_code.values():
-            if hmac.compare_digest(channel.key.encode(), key.encode()):
+        for secret, channel in self._keys:
+            if hmac.compare_digest(secret, given):
                 found = channel
         return found
 
