@@ -55,6 +55,12 @@ REVALIDATIONS = Counter(
     ["source", "collection"],
     registry=REGISTRY,
 )
+CLIENT_CONNECTIONS = Gauge(
+    "comptoir_client_connections",
+    "Open client connections (per worker process, label pid, under --workers N).",
+    multiprocess_mode="liveall",
+    registry=REGISTRY,
+)
 GC_FROZEN = Gauge(
     "comptoir_gc_frozen_objects",
     "Objects kept out of garbage collection (start-up and cached values that survived).",

@@ -39,7 +39,7 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
     import uvicorn
 
     from comptoir.auth import shopper_tokens
-    from comptoir.deadlines import ReadDeadlines
+    from comptoir.balance import BalancedConnections
     from comptoir.sources.registry import SOURCES
 
     shopper_tokens(settings, SOURCES.names())  # before anything starts: MissingSecret
@@ -52,10 +52,10 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
             port=port,
             log_level=log_level,
             access_log=False,
-            http=ReadDeadlines,
+            http=BalancedConnections,
         )
         return
-    with _shared_by_workers(settings):
+    with _shared_by_workers(settings, workers):
         uvicorn.run(
             "comptoir.graph.app:create_app",
             factory=True,
@@ -64,13 +64,14 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
             workers=workers,
             log_level=log_level,
             access_log=False,
-            http=ReadDeadlines,
+            http=BalancedConnections,
         )
 
 
 @contextlib.contextmanager
-def _shared_by_workers(settings: Settings) -> Iterator[None]:
+def _shared_by_workers(settings: Settings, workers: int) -> Iterator[None]:
     """Start what the workers share, and say where it is through their environment."""
+    from comptoir.balance import create_shares
     from comptoir.sources.reference import SOURCE_NAMES as REFERENCE_NAMES
     from comptoir.sources.registry import SOURCES
 
@@ -94,6 +95,9 @@ def _shared_by_workers(settings: Settings) -> Iterator[None]:
             os.environ["COMPTOIR_WORKERS_DIR"] = str(
                 stack.enter_context(_folder(run / f"workers-{os.getpid()}"))
             )
+        shares = stack.enter_context(_folder(run / f"connections-{os.getpid()}"))
+        create_shares(shares, workers)
+        os.environ["COMPTOIR_CONNECTION_SHARES_DIR"] = str(shares)
         # Every worker's metrics, added up by whichever worker answers /metrics.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(
             stack.enter_context(_folder(run / f"metrics-{os.getpid()}"))

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="Set by `comptoir serve --workers N` without Redis: the folder where the"
         " workers' invalidation sockets live.",
     )
+    connection_shares_dir: Path | None = Field(
+        None,
+        description="Set by `comptoir serve --workers N`: the folder where the workers count"
+        " their client connections, to keep their shares even (comptoir/balance.py).",
+    )
     cache_stale_window_s: float = Field(
         24 * 3600.0,
         description="How long past freshness a value may be served when its source fails.",
