@@ -171,7 +171,7 @@ class ComptoirApp(Starlette):
 
     A stored answer costs a lookup and a socket write; Starlette's error and
     exception middleware and its router, which `/graphql` needs none of,
-    were a tenth of that. The lifespan, the other paths and `/graphql` with
+    were about a quarter of that in-process. The lifespan, the other paths and `/graphql` with
     another method (``405``) go through Starlette as before. An exception the
     gate lets through is logged and answered ``500``, as Starlette's error
     middleware answers it.
