@@ -87,8 +87,14 @@ _ANSWER = {
     for name in ("hit", "not_modified", "miss", "stored", "not_stored", "stale_served")
 }
 
-EARLY_LEAD_MAX_S: Final = 0.003
-"""The longest a query started before validation is given to write its first requests."""
+EARLY_LEAD_MAX_S: Final = 0.010
+"""The longest a query started before validation is given to write its first requests.
+
+Validating a new document holds the loop for a few milliseconds: started while
+a first connection to a source is still being opened, it delays that request
+by as much. The wait ends as soon as the requests are written (or the query is
+done), so the bound only matters when connecting is slow.
+"""
 
 
 async def _first_requests_written(task: asyncio.Task[Any]) -> None:
