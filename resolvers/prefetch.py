@@ -224,6 +224,12 @@ def start_whole(scope: RequestScope, reads: CatalogReads) -> None:
     if not todo:
         return
     scope.catalog.whole_started |= todo
+    # On the next turn of the loop: the caller's own request, started just
+    # before, goes out first (the next round waits for it, not for these).
+    asyncio.get_running_loop().call_soon(_start_whole_now, scope, todo)
+
+
+def _start_whole_now(scope: RequestScope, todo: CatalogReads) -> None:
     task = asyncio.gather(*_whole_work(scope, todo))
     _STARTED.add(task)
     task.add_done_callback(_STARTED.discard)

@@ -45,6 +45,8 @@ async def test_a_cold_category_page_takes_two_rounds_and_a_warm_one_none(
         # then everything the page shows of the listed products, at once.
         ["/dam/assets", "/erp/prices", "/erp/stock", "/pim/variants"],
     ]
+    # The listing, which the second round waits for, is asked for first.
+    assert gate.asked[0][0] == "/pim/products"
     skus = {v["sku"] for e in page["productSearch"]["edges"] for v in e["node"]["variants"]}
     assert gate.rounds[1].count("/erp/prices") == math.ceil(len(skus) / 100)  # 100 ids a request
     gate.reset()
@@ -62,6 +64,7 @@ async def test_a_cold_product_page_takes_two_rounds(
         ["/erp/locations", "/pim/categories", "/pim/products"],
         ["/dam/assets", "/erp/prices", "/erp/stock", "/pim/variants"],
     ]
+    assert gate.asked[0][0] == "/pim/products"  # the product, which the next round waits for
 
 
 async def test_a_variant_page_takes_three_rounds_variant_product_then_the_rest(

@@ -33,6 +33,8 @@ class RoundGate(httpx.AsyncBaseTransport):
         self._conductor: asyncio.Task[None] | None = None
         self.rounds: list[list[str]] = []
         """Each round's requests, as ``source path`` (e.g. ``/erp/prices``)."""
+        self.asked: list[list[str]] = []
+        """Each round's requests in the order comptoir asked for them."""
 
     def start(self) -> None:
         """Start letting rounds through (in the running event loop)."""
@@ -49,6 +51,7 @@ class RoundGate(httpx.AsyncBaseTransport):
     def reset(self) -> None:
         """Forget the rounds counted so far."""
         self.rounds = []
+        self.asked = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Hold the request until its round, then send it and read the whole answer."""
@@ -83,6 +86,7 @@ class RoundGate(httpx.AsyncBaseTransport):
             if self._held:
                 held, self._held = self._held, []
                 self.rounds.append(sorted(r.url.path for r, _ in held))
+                self.asked.append([r.url.path for r, _ in held])
                 self._in_flight += len(held)
                 for _, released in held:
                     released.set_result(None)
