@@ -202,6 +202,9 @@ class PlanExecutor(PlanCompletion):
                     ):
                         results[key] = value
                         continue
+                    if value is None and not field.non_null:
+                        results[key] = None
+                        continue
                     result = self._value(field, value, path)
                 elif mode == TYPENAME:
                     results[key] = plan.type_name

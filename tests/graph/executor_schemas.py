@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from decimal import Decimal
-from typing import Annotated, Any, NewType
+from typing import Annotated, Any, NewType, cast
 
 import strawberry
 from graphql import GraphQLError, GraphQLSchema, build_schema
@@ -121,6 +121,7 @@ class Item:
     ratio: float
     active: bool
     note: str | None = None
+    serial: str = strawberry.field(default="", description="Non-null, yet missing on odd items.")
 
     @strawberry.field(description="The id, with options.")
     def label(self, upper: bool = False, suffix: str | None = None) -> str:
@@ -182,6 +183,7 @@ def make_item(item_id: str, n: int) -> Item:
         ratio=n / 4,
         active=n % 2 == 0,
         note=None if n % 2 else f"note {n}",
+        serial=cast("str", None) if n % 2 else f"s{n}",
     )
 
 

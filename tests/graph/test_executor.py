@@ -64,6 +64,7 @@ ERRORS = """
     laterItems { id count }
   }
   hard: maybeItems(first: 2) { id failsHard }
+  lost: maybeItems(first: 2) { id note serial }
   strict: strictItems(first: 2) { id failsHard }
   maybeChain { ok next { ok next { end } } }
   notAList
@@ -208,9 +209,12 @@ async def test_field_errors_at_every_depth_answer_alike() -> None:
     data, errors = await same_answer(ERRORS)
     # A non-null field's error nulls the nearest nullable parent: an item, or the list.
     assert data["hard"] == [None, None] and data["strict"] is None
+    # A null plain attribute: itself when nullable, its item when not.
+    assert data["lost"] == [{"id": "m0", "note": "note 0", "serial": "s0"}, None]
     assert data["maybeChain"] is None
     assert data["items"][0]["laterItems"][1] is None
     messages = {message for message, *_ in errors}
+    assert "Cannot return null for non-nullable field Item.serial." in messages
     assert "item i0 failed" in messages and "the chain broke" in messages
     assert "Expected Iterable, but did not find one for field 'Query.notAList'." in messages
     coded = next(e for e in errors if e[0] == "coded failure")
