@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import orjson
 from comptoir.resolvers.errors import InvalidArgument
 from comptoir.sources.http import unsendable
 
@@ -39,7 +40,7 @@ class Page(Generic[T]):
 
 def encode_cursor(source_cursor: str | None, skip: int) -> str:
     """An opaque cursor: resume ``skip`` items into the source's page at ``source_cursor``."""
-    raw = json.dumps([source_cursor, skip], separators=(",", ":")).encode()
+    raw = orjson.dumps([source_cursor, skip])
     return base64.urlsafe_b64encode(b"c1" + raw).decode().rstrip("=")
 
 
