@@ -1,29 +1,12 @@
-"""The workers of `comptoir serve --workers N` share the client connections evenly."""
+"""The connection shares of `comptoir serve --workers N`: each worker's slot and its share."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
 from pathlib import Path
 
-import httpx
 import pytest
-from comptoir.sources.registry import SOURCES
 
 from comptoir.balance import ConnectionShares, NoFreeSlot, create_shares
-from comptoir.settings import DEMO_JWT_SECRET
-from tests.conftest import ReferenceSources
-from tests.graph.test_answers import Workers
-from tests.support.processes import wait_for
-
-CONNECTIONS = 16
-
-
-def _serving_workers(url: str) -> int:
-    """How many workers have accepted a connection yet (a new one is opened to ask)."""
-    metrics = httpx.get(f"{url}/metrics", headers={"Connection": "close"}).text
-    return len(re.findall(r'^comptoir_client_connections\{pid="\d+"\}', metrics, re.M))
 
 
 def test_each_worker_claims_its_own_slot_and_frees_it(tmp_path: Path) -> None:
@@ -43,45 +26,3 @@ def test_each_worker_claims_its_own_slot_and_frees_it(tmp_path: Path) -> None:
     assert second.over_share() is False and not replacement.over_share()
     second.close()
     replacement.close()
-
-
-async def _open_at_once(url: str) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
-    """``CONNECTIONS`` keep-alive connections opened together, each having had one answer."""
-    host, port = url.removeprefix("http://").split(":")
-    pairs = await asyncio.gather(
-        *(asyncio.open_connection(host, int(port)) for _ in range(CONNECTIONS))
-    )
-    for _, writer in pairs:
-        writer.write(b"GET /healthz HTTP/1.1\r\nHost: comptoir\r\n\r\n")
-    for reader, _ in pairs:
-        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
-        assert await reader.readexactly(2) == b"ok"
-    return pairs
-
-
-def test_connections_opened_at_once_are_shared_by_the_workers(
-    reference: ReferenceSources, tmp_path: Path
-) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
-    env |= {f"COMPTOIR_{name.upper()}_URL": reference.url(name) for name in SOURCES.names()}
-    env |= {"COMPTOIR_JWT_SECRET": DEMO_JWT_SECRET, "COMPTOIR_DATA_DIR": str(tmp_path / "state")}
-    with Workers(env) as workers:
-        wait_for(lambda: _serving_workers(workers.url) == 2, timeout_s=60)
-
-        async def held_while_counted() -> str:
-            pairs = await _open_at_once(workers.url)
-            try:
-                async with httpx.AsyncClient() as client:
-                    return (await client.get(f"{workers.url}/metrics")).text
-            finally:
-                for _, writer in pairs:
-                    writer.close()
-
-        metrics = asyncio.run(held_while_counted())
-    counts = [
-        float(value)
-        for value in re.findall(r'^comptoir_client_connections\{pid="\d+"\} (\S+)$', metrics, re.M)
-    ]
-    assert len(counts) == 2, metrics
-    # 16 connections and the one asking for the metrics: 8 or 9 each, give or take one.
-    assert min(counts) >= CONNECTIONS // 2 - 2, counts
