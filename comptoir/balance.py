@@ -10,14 +10,14 @@ worker idle while the first one's requests queue behind each other.
 Each worker counts its open connections in its own slot of a small file the
 supervisor creates (:func:`create_shares`), mapped into every worker's
 memory; a slot is claimed with a lock the worker holds for its life, so that
-a worker that replaces a dead one takes its slot over. A worker that accepts
-a connection while it holds more than one connection over the least loaded
-live worker pauses before accepting the next, until the others, woken by the
-same pending connections, have taken enough of them to even the shares (or
-:data:`ACCEPT_PAUSE_MAX_S` has passed: a worker takes a millisecond or more
-to wake up and accept on a busy machine). libuv had a similar switch for the
-processes of a Node.js cluster sharing a socket (a pause after every
-accept); here a worker pauses only while it is over its share.
+a worker that replaces a dead one takes its slot over. The workers share the
+listening socket as a :class:`SharedListener`, which counts each connection
+as it is accepted and, while its worker holds more than one connection over
+the least loaded live worker, answers that nothing is pending: the
+connections stay queued for the others, woken by the same readiness. A
+worker declines for at most :data:`ACCEPT_DECLINE_MAX_S` in a row (a worker
+may take a millisecond or more to wake up on a busy machine, or be stuck),
+then accepts anyway. It goes on serving its own connections meanwhile.
 
 A worker that dies leaves its last count in its slot until its replacement
 takes the slot over (uvicorn restarts it within a second or so); meanwhile
@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import logging
 import mmap
+import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from multiprocessing import reduction
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -41,13 +44,11 @@ from comptoir.metrics import CLIENT_CONNECTIONS
 
 log = logging.getLogger("comptoir.http")
 
-CONNECTION_SHARES: Final = "comptoir.connection_shares"
-"""The lifespan state's key of this worker's :class:`ConnectionShares`."""
+ACCEPT_DECLINE_MAX_S: Final = 0.020
+"""The longest a worker over its share leaves pending connections to the others."""
 
-ACCEPT_PAUSE_MAX_S: Final = 0.005
-"""The longest a worker over its share pauses after accepting, for the others to accept."""
-
-_PAUSE_STEP_S: Final = 0.0002
+_DECLINE_STEP_S: Final = 0.0002
+"""How long a declining worker waits before its loop asks again (it would spin otherwise)."""
 
 _SLOT: Final = 4  # one native int per worker
 _COUNTS: Final = "connections"
@@ -128,6 +129,15 @@ def _claim(folder: Path, slots: int) -> tuple[IO[bytes], int] | None:
     return None
 
 
+_CLAIMED: ConnectionShares | None = None
+"""The shares this worker process claimed (:func:`shares_of`), which its listener counts into."""
+
+
+def claimed_shares() -> ConnectionShares | None:
+    """This worker's :class:`ConnectionShares`; ``None`` in a single process, or without a slot."""
+    return _CLAIMED
+
+
 @contextlib.contextmanager
 def shares_of(folder: Path | None) -> Iterator[ConnectionShares | None]:
     """This worker's :class:`ConnectionShares` in ``folder``; ``None`` when there is nothing to share.
@@ -145,18 +155,72 @@ def shares_of(folder: Path | None) -> Iterator[ConnectionShares | None]:
         log.warning("no free connection slot in %s: this worker accepts as it comes", folder)
         yield None
         return
+    global _CLAIMED
+    _CLAIMED = shares
     try:
         yield shares
     finally:
+        _CLAIMED = None
         shares.close()
+
+
+class SharedListener(socket.socket):
+    """The listening socket the workers share: it counts what its worker accepts, and
+    leaves pending connections to the others while its worker is over its share.
+
+    The event loop calls :meth:`accept` until it says nothing is pending; so a
+    worker that woke first stops once it holds more than its share, and the
+    others, woken by the same connections, take the rest.
+    """
+
+    declining_since: float | None = None
+    """When this worker started leaving pending connections to the others."""
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        """The next pending connection, counted; ``BlockingIOError`` while over the share."""
+        shares = _CLAIMED
+        if shares is not None and shares.over_share():
+            now = time.monotonic()
+            since = self.declining_since
+            if since is None:
+                self.declining_since = since = now
+            if now - since < ACCEPT_DECLINE_MAX_S:
+                # The socket stays readable, so the loop asks again at once: a short
+                # wait leaves the core to the workers this one waits for.
+                time.sleep(_DECLINE_STEP_S)
+                raise BlockingIOError(errno.EAGAIN, "over this worker's share: left to the others")
+        self.declining_since = None
+        connection, address = super().accept()
+        if shares is not None:
+            shares.opened()
+        return connection, address
+
+
+def shared_listener(sock: socket.socket) -> SharedListener:
+    """``sock`` (a bound, listening socket) as a :class:`SharedListener`; ``sock`` is detached."""
+    return SharedListener(sock.family, sock.type, sock.proto, fileno=sock.detach())
+
+
+def _rebuilt_listener(duplicate: Any, family: int, kind: int, proto: int) -> SharedListener:
+    return SharedListener(family, kind, proto, fileno=duplicate.detach())
+
+
+def _reduced_listener(
+    listener: SharedListener,
+) -> tuple[Callable[..., SharedListener], tuple[Any, ...]]:
+    # As multiprocessing passes a plain socket to a worker it starts, keeping the class.
+    duplicate = reduction.DupFd(listener.fileno())
+    return _rebuilt_listener, (duplicate, listener.family, listener.type, listener.proto)
+
+
+reduction.ForkingPickler.register(SharedListener, _reduced_listener)
 
 
 class BalancedConnections(ReadDeadlines):
     """uvicorn's protocol with read deadlines, counting the worker's connections.
 
-    Accepting a connection while over its share, the worker pauses until it
-    no longer is, for at most :data:`ACCEPT_PAUSE_MAX_S` (its event loop
-    accepts the next pending connection right after this one otherwise).
+    The worker's :class:`SharedListener` counted the connection when it
+    accepted it; it is no longer counted once gone.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -164,18 +228,10 @@ class BalancedConnections(ReadDeadlines):
         self._shares: ConnectionShares | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """A new connection: counted, and while over its share, the others get to accept."""
+        """A new connection, counted."""
         super().connection_made(transport)
         CLIENT_CONNECTIONS.inc()
-        shares = self.app_state.get(CONNECTION_SHARES)
-        if isinstance(shares, ConnectionShares):
-            self._shares = shares
-            shares.opened()
-            if shares.over_share():
-                # Blocks on purpose: the accept loop is this call's caller.
-                deadline = time.monotonic() + ACCEPT_PAUSE_MAX_S
-                while shares.over_share() and time.monotonic() < deadline:
-                    time.sleep(_PAUSE_STEP_S)
+        self._shares = _CLAIMED
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The connection is gone: no longer counted."""

@@ -39,7 +39,7 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
     import uvicorn
 
     from comptoir.auth import shopper_tokens
-    from comptoir.balance import BalancedConnections
+    from comptoir.balance import BalancedConnections, shared_listener
     from comptoir.sources.registry import SOURCES
 
     shopper_tokens(settings, SOURCES.names())  # before anything starts: MissingSecret
@@ -56,7 +56,9 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
         )
         return
     with _shared_by_workers(settings, workers):
-        uvicorn.run(
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config(
             "comptoir.graph.app:create_app",
             factory=True,
             host=host,
@@ -65,7 +67,11 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
             log_level=log_level,
             access_log=False,
             http=BalancedConnections,
+            # asyncio's loop asks the listener for each connection (uvloop accepts in C).
+            loop="asyncio",
         )
+        # What uvicorn.run does for workers, with the socket shared as a SharedListener.
+        Multiprocess(config, sockets=[shared_listener(config.bind_socket())]).run()
 
 
 @contextlib.contextmanager

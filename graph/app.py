@@ -36,7 +36,7 @@ from starlette.types import Receive, Scope, Send
 
 from comptoir import tracing
 from comptoir.auth import shopper_tokens
-from comptoir.balance import CONNECTION_SHARES, shares_of
+from comptoir.balance import shares_of
 from comptoir.breaker import CircuitBreaker
 from comptoir.channels import load_channels
 from comptoir.deadlines import READ_DEADLINES
@@ -293,13 +293,10 @@ def create_app(
             if settings.gc_freeze_interval_s > 0:
                 freezer = asyncio.create_task(keep_survivors_frozen(settings.gc_freeze_interval_s))
                 stack.callback(freezer.cancel)
-            shares = stack.enter_context(shares_of(settings.connection_shares_dir))
-            # uvicorn hands this state to every connection: comptoir/deadlines.py and
-            # comptoir/balance.py read it.
-            yield {
-                READ_DEADLINES: (settings.header_timeout_s, settings.body_timeout_s),
-                CONNECTION_SHARES: shares,
-            }
+            # This worker's slot among the workers' connection counts (comptoir/balance.py).
+            stack.enter_context(shares_of(settings.connection_shares_dir))
+            # uvicorn hands this state to every connection: comptoir/deadlines.py reads it.
+            yield {READ_DEADLINES: (settings.header_timeout_s, settings.body_timeout_s)}
 
     routes = [
         Route("/", to_graphiql, methods=["GET"]),
