@@ -133,32 +133,27 @@ _CLAIMED: ConnectionShares | None = None
 """The shares this worker process claimed (:func:`shares_of`), which its listener counts into."""
 
 
-def claimed_shares() -> ConnectionShares | None:
-    """This worker's :class:`ConnectionShares`; ``None`` in a single process, or without a slot."""
-    return _CLAIMED
-
-
 @contextlib.contextmanager
-def shares_of(folder: Path | None) -> Iterator[ConnectionShares | None]:
-    """This worker's :class:`ConnectionShares` in ``folder``; ``None`` when there is nothing to share.
+def shares_of(folder: Path | None) -> Iterator[None]:
+    """Hold this worker's slot in ``folder`` while the context lasts; its listener counts into it.
 
-    Nothing to share: one worker (no folder), or no free slot (a worker being
-    replaced still holds its own), in which case this worker accepts as it
-    comes.
+    Nothing is held with one worker (no folder), or when no slot is free (a
+    worker being replaced still holds its own): this worker then accepts as
+    it comes.
     """
     if folder is None:
-        yield None
+        yield
         return
     try:
         shares = ConnectionShares(folder)
     except NoFreeSlot:
         log.warning("no free connection slot in %s: this worker accepts as it comes", folder)
-        yield None
+        yield
         return
     global _CLAIMED
     _CLAIMED = shares
     try:
-        yield shares
+        yield
     finally:
         _CLAIMED = None
         shares.close()
