@@ -33,12 +33,18 @@ class TypedLoader(Generic[V]):
 
     def __init__(self, batcher: CollectionLoader) -> None:
         self._batcher = batcher
+        self._known: dict[str, Any] = {}
+        """What :meth:`load_many` loaded, by key (errors aside)."""
 
     async def load(self, key: str) -> V | None:
         """The value of ``key``, ``None`` when the source does not know it.
 
         Raises the :class:`~comptoir.sources.errors.SourceError` that kept it.
         """
+        known = self._known
+        if key in known:
+            found: V | None = known[key]
+            return found
         value: V | None = await self._batcher.load(key)
         return value
 
@@ -48,22 +54,26 @@ class TypedLoader(Generic[V]):
         The keys go to the collection as one batch, at once: a caller that asks
         for many keys together (a page's skus) needs no per-key future, nor the
         batcher's wait for the end of the tick. What they load is kept for
-        :meth:`load` too (errors aside: a later :meth:`load` asks again).
+        :meth:`load` too (errors aside: a later :meth:`load` asks again), as
+        plain values: a page's few hundred keys cost no future each.
         """
         batcher = self._batcher
         wanted = list(keys)
         found: list[Any] = await batcher.collection.load_many(wanted, batcher.report)
+        known = self._known
         for key, value in zip(wanted, found, strict=True):
             if not isinstance(value, SourceError):
-                batcher.prime(key, value)
+                known[key] = value
         return cast(list[V | SourceError | None], found)
 
     def forget(self) -> None:
         """Drop every value this loader holds for the request."""
+        self._known.clear()
         self._batcher.clear_all()
 
     def clear(self, key: str) -> None:
         """Forget ``key`` for the rest of the request (after a write changed it)."""
+        self._known.pop(key, None)
         self._batcher.clear(key)
 
 
