@@ -31,6 +31,7 @@ from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.sources.registry import SOURCES  # noqa: E402
 
+from comptoir.serving import LOOP  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
@@ -116,6 +117,8 @@ class ComptoirProcess:
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                "--loop",
+                LOOP,  # the loop `comptoir serve` runs on
             ]
         )
         self.proc = subprocess.Popen(command, env=env, cwd=str(ROOT))  # noqa: S603
