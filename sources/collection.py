@@ -81,7 +81,8 @@ class CachedCollection:
         self._policy = policy
         self._owner_of = owner_of
         self._clock = clock
-        self._inflight: dict[str, asyncio.Future[_Outcome]] = {}
+        self._inflight: dict[str, asyncio.Future[dict[str, _Outcome]]] = {}
+        """Per id being fetched, the future of its batch's outcomes."""
         self._revalidating: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._labels = (spec.source, spec.name)
@@ -189,41 +190,52 @@ class CachedCollection:
         The ids no one is fetching yet are fetched in a task of their own:
         a caller that is cancelled (a sibling field failed, an execution
         abandoned) does not abandon the other requests waiting for them.
+        Whoever wants an id being fetched waits for that id's whole batch
+        (one future per batch, not per id: a page's batch holds dozens).
         """
         loop = asyncio.get_running_loop()
-        waiting: dict[str, asyncio.Future[_Outcome]] = {}
-        mine: dict[str, asyncio.Future[_Outcome]] = {}
+        inflight = self._inflight
+        waiting: dict[asyncio.Future[dict[str, _Outcome]], None] = {}
+        mine: list[str] = []
         for item_id in ids:
-            future = self._inflight.get(item_id)
-            if future is None:
-                self._inflight[item_id] = mine[item_id] = loop.create_future()
+            batch = inflight.get(item_id)
+            if batch is None:
+                mine.append(item_id)
             else:
-                waiting[item_id] = future
+                waiting[batch] = None
         outcomes: dict[str, _Outcome] = {}
         if mine:
-            task = loop.create_task(self._fetch_for_all(mine))
+            batch = loop.create_future()
+            for item_id in mine:
+                inflight[item_id] = batch
+            task = loop.create_task(self._fetch_for_all(mine, batch))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             outcomes.update(await asyncio.shield(task))
-        for item_id, future in waiting.items():
-            outcomes[item_id] = await asyncio.shield(future)
+        for batch in waiting:
+            settled = await asyncio.shield(batch)
+            for item_id in ids:
+                if item_id in settled:
+                    outcomes[item_id] = settled[item_id]
         return outcomes
 
     async def _fetch_for_all(
-        self, mine: dict[str, asyncio.Future[_Outcome]]
+        self, mine: list[str], batch: asyncio.Future[dict[str, _Outcome]]
     ) -> dict[str, _Outcome]:
-        """Fetch ``mine``, settling the future of each id for whoever waits for it."""
+        """Fetch ``mine``, settling ``batch`` with each id's outcome for whoever waits for it."""
         fetched: dict[str, _Outcome] = {}
         try:
-            fetched = await self._fetch_and_store(list(mine))
+            fetched = await self._fetch_and_store(mine)
         finally:
-            for item_id, future in mine.items():
-                del self._inflight[item_id]
-                outcome = fetched.get(item_id) or _Outcome(
+            settled: dict[str, _Outcome] = {}
+            inflight = self._inflight
+            for item_id in mine:
+                del inflight[item_id]
+                settled[item_id] = fetched.get(item_id) or _Outcome(
                     error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
                 )
-                if not future.done():
-                    future.set_result(outcome)
+            if not batch.done():
+                batch.set_result(settled)
         return fetched
 
     async def _fetch_and_store(self, ids: list[str]) -> dict[str, _Outcome]:

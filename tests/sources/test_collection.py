@@ -145,6 +145,26 @@ async def test_concurrent_requests_for_the_same_missing_ids_share_one_fetch(
     assert upstream.fetches == [["a", "b"]]
 
 
+async def test_a_request_spanning_two_fetches_in_flight_waits_for_both_and_fetches_the_rest(
+    upstream: Upstream, clock: FakeClock
+) -> None:
+    items = collection(upstream, clock)
+    upstream.values.update(c="C1", d="D1")
+    upstream.gate = asyncio.Event()
+    first = asyncio.create_task(items.load_many(["a"], DegradedReport()))
+    second = asyncio.create_task(items.load_many(["b", "d"], DegradedReport()))
+    for _ in range(100):  # both fetches under way
+        if len(upstream.fetches) == 2:
+            break
+        await asyncio.sleep(0)
+    third = asyncio.create_task(items.load_many(["c", "b", "a"], DegradedReport()))
+    await asyncio.sleep(0)
+    upstream.gate.set()
+    assert await third == ["C1", "B1", "A1"]
+    assert await first == ["A1"] and await second == ["B1", "D1"]
+    assert upstream.fetches == [["a"], ["b", "d"], ["c"]]
+
+
 async def test_a_request_cancelled_midway_does_not_abandon_the_others_waiting_on_its_fetch(
     upstream: Upstream, clock: FakeClock
 ) -> None:
