@@ -49,6 +49,23 @@ CACHE_LOOKUPS = Counter(
     ["source", "collection", "result"],
     registry=REGISTRY,
 )
+
+
+def open_collection_series(source: str, collection: str) -> None:
+    """Create one collection's usual series, at zero, before its first request.
+
+    A series is created on its first use, which for a fresh process is on a
+    cold page's critical path: some 40 µs per collection for the latency
+    histogram and counters, more with one metrics file per worker. Created
+    when the collection is, they also show in ``/metrics`` from the start
+    (a rate over a series that appears midway misses its first increments).
+    """
+    SOURCE_REQUESTS.labels(source, collection, "ok")
+    SOURCE_LATENCY.labels(source, collection)
+    CACHE_LOOKUPS.labels(source, collection, "hit")
+    CACHE_LOOKUPS.labels(source, collection, "miss")
+
+
 REVALIDATIONS = Counter(
     "comptoir_cache_revalidations",
     "Background refreshes of stale entries (stale-while-revalidate).",

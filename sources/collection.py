@@ -28,7 +28,7 @@ from comptoir.sources.degraded import DegradedReport
 from comptoir.sources.errors import SourceError, SourceUnavailable
 
 from comptoir import tracing
-from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS
+from comptoir.metrics import CACHE_LOOKUPS, REVALIDATIONS, open_collection_series
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
@@ -86,6 +86,7 @@ class CachedCollection:
         self._revalidating: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._labels = (spec.source, spec.name)
+        open_collection_series(spec.source, spec.name)
 
     def key(self, item_id: str) -> str:
         """The cache key of ``item_id`` in this collection."""
