@@ -52,16 +52,17 @@ CACHE_LOOKUPS = Counter(
 
 
 def open_collection_series(source: str, collection: str) -> None:
-    """Create one collection's usual series, at zero, before its first request.
+    """Create one collection's cache lookup series, at zero, before its first lookup.
 
     A series is created on its first use, which for a fresh process is on a
-    cold page's critical path: some 40 µs per collection for the latency
-    histogram and counters, more with one metrics file per worker. Created
-    when the collection is, they also show in ``/metrics`` from the start
-    (a rate over a series that appears midway misses its first increments).
+    cold page's critical path (more so with one metrics file per worker).
+    Created when the collection is, they also show in ``/metrics`` from the
+    start (a rate over a series that appears midway misses its first
+    increments). The source's request series are left to their first
+    request: they are labelled by what each call names (a listing of
+    products is ``products``, not the collection ``product_pages``), so a
+    collection's name would open series that never move.
     """
-    SOURCE_REQUESTS.labels(source, collection, "ok")
-    SOURCE_LATENCY.labels(source, collection)
     CACHE_LOOKUPS.labels(source, collection, "hit")
     CACHE_LOOKUPS.labels(source, collection, "miss")
 
