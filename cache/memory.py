@@ -101,9 +101,20 @@ class MemoryCache:
 
     async def get_many(self, keys: Sequence[str]) -> list[CacheEntry | None]:
         """The entries of ``keys``, in order; ``None`` for a miss or an expired entry."""
+        return self.lookup(keys)[0]
+
+    def lookup(
+        self, keys: Sequence[str], due_within_s: float = 0.0
+    ) -> tuple[list[CacheEntry | None], list[str]]:
+        """:meth:`get_many`'s entries, and the keys of those that expire within ``due_within_s``.
+
+        An entry due soon is still returned: the caller may renew it before it expires.
+        """
         slots = self._slots
         now = self._clock()
+        due_at = now + due_within_s
         found: list[CacheEntry | None] = []
+        due: list[str] = []
         hits = 0
         for key in keys:
             slot = slots.get(key)
@@ -117,9 +128,11 @@ class MemoryCache:
                 slots.move_to_end(key)
                 found.append(slot[0])
                 hits += 1
+                if slot[1] <= due_at:
+                    due.append(key)
         self._hits += hits
         self._misses += len(found) - hits
-        return found
+        return found, due
 
     async def set_many(
         self,

@@ -14,8 +14,10 @@ Writes go to the in-process tier at once and to Redis behind the answer
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Final, Literal
 
 from comptoir.cache.backend import CacheStatus, Tags
 from comptoir.cache.bus import InvalidationBus
@@ -25,6 +27,15 @@ from comptoir.cache.redis_store import RedisStore
 from comptoir.cache.writebehind import WriteBehind
 
 from comptoir.metrics import CACHE_TIER
+
+RENEW_SHARE: Final = 0.25
+"""The last share of an in-process entry's time in which reading it renews it from Redis."""
+
+_LOCAL = CACHE_TIER.labels("local")
+_REMOTE = CACHE_TIER.labels("remote")
+_MISS = CACHE_TIER.labels("miss")
+
+log = logging.getLogger("comptoir.cache")
 
 
 class TieredCache:
@@ -44,6 +55,11 @@ class TieredCache:
         self.bus = bus
         self.local_ttl_s = local_ttl_s
         self.writes = WriteBehind(remote, write_queue)
+        self._renew_within_s = local_ttl_s * RENEW_SHARE
+        self._fetching: dict[str, asyncio.Future[dict[str, CacheEntry]]] = {}
+        self._renewals: set[asyncio.Task[None]] = set()
+        self._drops = 0
+        """How many drops this tier has seen: a read from Redis that saw one keeps nothing."""
 
     @property
     def name(self) -> Literal["redis"]:
@@ -58,34 +74,108 @@ class TieredCache:
         """Reach Redis, listen for other processes' invalidations, start the write-behind."""
         await self.remote.start()
         self.writes.start()
-        await self.bus.start(self._dropped_elsewhere, self.local.clear)
+        await self.bus.start(self._dropped_elsewhere, self._cleared)
 
     def get(self, key: str) -> CacheEntry | None:
         """The in-process entry of ``key``, without awaiting."""
         return self.local.get(key) if self.local_ttl_s > 0 else None
 
     async def get_many(self, keys: Sequence[str]) -> list[CacheEntry | None]:
-        """In-process entries first; the others from Redis in one ``MGET``, kept in-process."""
+        """In-process entries first; the others from Redis in one ``MGET``, kept in-process.
+
+        An in-process entry in the last part of its time (:data:`RENEW_SHARE`)
+        is served and read again from Redis in the background, so that a page
+        read all the time never waits for its entries to come back from Redis.
+        """
         if self.local_ttl_s <= 0:
             return await self.remote.get_many(keys)
-        local = self.local.get
-        found = [local(key) for key in keys]
+        found, due = self.local.lookup(keys, self._renew_within_s)
+        if due:
+            self._renew(due)
         missing = [key for key, entry in zip(keys, found, strict=True) if entry is None]
         if len(missing) < len(keys):
-            CACHE_TIER.labels("local").inc(len(keys) - len(missing))
+            _LOCAL.inc(len(keys) - len(missing))
         if not missing:
             return found
-        remote = await self.remote.get_many(missing)
-        fetched = {key: entry for key, entry in zip(missing, remote, strict=True) if entry}
+        fetched = await self._fetch(missing)
         if fetched:
-            CACHE_TIER.labels("remote").inc(len(fetched))
-            await self.local.set_many(fetched, self.local_ttl_s)
+            _REMOTE.inc(len(fetched))
         if len(fetched) < len(missing):
-            CACHE_TIER.labels("miss").inc(len(missing) - len(fetched))
+            _MISS.inc(len(missing) - len(fetched))
         return [
             entry if entry is not None else fetched.get(key)
             for key, entry in zip(keys, found, strict=True)
         ]
+
+    async def _fetch(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        """Redis's entries of ``keys``: each key asked once, however many requests want it at once."""
+        fetching = self._fetching
+        mine: list[str] = []
+        theirs: dict[int, asyncio.Future[dict[str, CacheEntry]]] = {}
+        for key in keys:
+            future = fetching.get(key)
+            if future is None:
+                mine.append(key)
+            else:
+                theirs[id(future)] = future
+        fetched: dict[str, CacheEntry] = {}
+        if mine:
+            fetched.update(await self._read(mine, self._claim(mine)))
+        for future in theirs.values():
+            # shielded: a request given up does not cancel the others' wait
+            fetched.update(await asyncio.shield(future))
+        return fetched
+
+    def _claim(self, keys: list[str]) -> asyncio.Future[dict[str, CacheEntry]]:
+        """A future of Redis's entries of ``keys``, for the requests that want them meanwhile."""
+        future: asyncio.Future[dict[str, CacheEntry]] = asyncio.get_running_loop().create_future()
+        for key in keys:
+            self._fetching[key] = future
+        return future
+
+    async def _read(
+        self, keys: list[str], future: asyncio.Future[dict[str, CacheEntry]]
+    ) -> dict[str, CacheEntry]:
+        """Read ``keys`` from Redis into ``future``; kept in-process unless a drop came meanwhile.
+
+        A key Redis does not hold keeps its in-process entry, if any, until it
+        expires: Redis may be down, or the entry's write not yet landed.
+        """
+        drops = self._drops
+        found: dict[str, CacheEntry] = {}
+        try:
+            entries = await self.remote.get_many(keys)
+            found = {key: entry for key, entry in zip(keys, entries, strict=True) if entry}
+            if found and drops == self._drops:
+                await self.local.set_many(found, self.local_ttl_s)
+        finally:
+            fetching = self._fetching
+            for key in keys:
+                if fetching.get(key) is future:
+                    del fetching[key]
+            if not future.done():
+                future.set_result(found)
+        return found
+
+    def _renew(self, keys: list[str]) -> None:
+        """Read ``keys`` again from Redis in the background (those not already being read)."""
+        fetching = self._fetching
+        keys = [key for key in keys if key not in fetching]
+        if not keys:
+            return
+        task = asyncio.get_running_loop().create_task(self._renewed(keys, self._claim(keys)))
+        self._renewals.add(task)
+        task.add_done_callback(self._renewals.discard)
+
+    async def _renewed(
+        self, keys: list[str], future: asyncio.Future[dict[str, CacheEntry]]
+    ) -> None:
+        try:
+            await self._read(keys, future)
+        except Exception:  # the entries expire in-process as they would have
+            log.warning(
+                "renewing %d in-process entries from Redis failed", len(keys), exc_info=True
+            )
 
     async def set_many(
         self, entries: Mapping[str, CacheEntry], ttl_s: float, tags: Tags | None = None
@@ -103,7 +193,7 @@ class TieredCache:
             return 0
         self.writes.forget(keys)
         deleted = await self.remote.drop(keys)
-        dropped_here = self.local.drop([*keys, *(deleted or ())])
+        dropped_here = self._drop_local([*keys, *(deleted or ())])
         self.writes.forget(dropped_here)
         await self.bus.publish([*keys, *(deleted or ())])
         return len(deleted) if deleted is not None else len(dropped_here)
@@ -118,11 +208,26 @@ class TieredCache:
 
     async def close(self) -> None:
         """Flush queued writes (bounded), stop listening, close Redis."""
+        for task in list(self._renewals):
+            task.cancel()
         await self.writes.close()
         await self.bus.close()
         await self.remote.close()
         await self.local.close()
 
     def _dropped_elsewhere(self, keys: list[str]) -> None:
-        dropped = self.local.drop(keys)
+        dropped = self._drop_local(keys)
         self.writes.forget([*keys, *dropped])
+
+    def _drop_local(self, keys: list[str]) -> list[str]:
+        """Drop ``keys`` (and what they tag) in-process; reads from Redis under way keep nothing."""
+        self._drops += 1
+        for key in keys:
+            self._fetching.pop(key, None)
+        return self.local.drop(keys)
+
+    def _cleared(self) -> None:
+        """Drop every in-process entry (the bus may have missed invalidations)."""
+        self._drops += 1
+        self._fetching.clear()
+        self.local.clear()
