@@ -51,7 +51,7 @@ CACHE_LOOKUPS = Counter(
 )
 
 
-def open_collection_series(source: str, collection: str) -> None:
+def open_collection_series(source: str, collection: str) -> tuple[Counter, Counter]:
     """Create one collection's cache lookup series, at zero, before its first lookup.
 
     A series is created on its first use, which for a fresh process is on a
@@ -62,9 +62,13 @@ def open_collection_series(source: str, collection: str) -> None:
     request: they are labelled by what each call names (a listing of
     products is ``products``, not the collection ``product_pages``), so a
     collection's name would open series that never move.
+
+    Returns the hit and miss series, for the collection to count on without a lookup.
     """
-    CACHE_LOOKUPS.labels(source, collection, "hit")
-    CACHE_LOOKUPS.labels(source, collection, "miss")
+    return (
+        CACHE_LOOKUPS.labels(source, collection, "hit"),
+        CACHE_LOOKUPS.labels(source, collection, "miss"),
+    )
 
 
 REVALIDATIONS = Counter(

@@ -86,7 +86,7 @@ class CachedCollection:
         self._revalidating: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._labels = (spec.source, spec.name)
-        open_collection_series(spec.source, spec.name)
+        self._hits, self._misses = open_collection_series(spec.source, spec.name)
 
     def key(self, item_id: str) -> str:
         """The cache key of ``item_id`` in this collection."""
@@ -143,8 +143,14 @@ class CachedCollection:
         to_revalidate: list[str] = []
         hits = 0
         provenance = report.provenance
+        state_of = self._policy.state
         for index, (item_id, entry) in enumerate(zip(ids, entries, strict=True)):
-            state = Freshness.GONE if entry is None else self._policy.state(entry, now)
+            if entry is None:
+                state = Freshness.GONE
+            elif entry.max_age > 0 and now - entry.fetched_at < entry.max_age:  # FRESH, inline
+                state = Freshness.FRESH
+            else:
+                state = state_of(entry, now)
             if state is Freshness.STALE and not self.spec.serve_stale:
                 state = Freshness.GONE
             if state is Freshness.FRESH:
@@ -158,13 +164,13 @@ class CachedCollection:
             else:
                 wanted[item_id] = entry if state is Freshness.STALE else None
         if hits:
-            CACHE_LOOKUPS.labels(*self._labels, "hit").inc(hits)
+            self._hits.inc(hits)
         if to_revalidate:
             report.add(self.spec.source, "stale")
             CACHE_LOOKUPS.labels(*self._labels, "stale_served").inc(len(to_revalidate))
             self._revalidate(to_revalidate)
         if wanted:
-            CACHE_LOOKUPS.labels(*self._labels, "miss").inc(len(wanted))
+            self._misses.inc(len(wanted))
             outcomes = await self._fetch_coalesced(list(wanted))
             for index, item_id in enumerate(ids):
                 if item_id in wanted:
