@@ -77,8 +77,13 @@ class TieredCache:
         await self.bus.start(self._dropped_elsewhere, self._cleared)
 
     def get(self, key: str) -> CacheEntry | None:
-        """The in-process entry of ``key``, without awaiting."""
-        return self.local.get(key) if self.local_ttl_s > 0 else None
+        """The in-process entry of ``key``, without awaiting (renewed behind when due)."""
+        if self.local_ttl_s <= 0:
+            return None
+        found, due = self.local.lookup((key,), self._renew_within_s)
+        if due:
+            self._renew(due)
+        return found[0]
 
     async def get_many(self, keys: Sequence[str]) -> list[CacheEntry | None]:
         """In-process entries first; the others from Redis in one ``MGET``, kept in-process.

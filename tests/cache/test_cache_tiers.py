@@ -110,10 +110,20 @@ async def test_an_entry_read_late_in_its_time_is_renewed_from_redis_before_it_ex
         assert renewed is not None and renewed.value == "second"
         assert await _mgets(raw) == read + 1
 
-        clock.advance(
-            LOCAL_TTL_S * (1 - RENEW_SHARE)
-        )  # past the first read's time, not the renewal's
+        # past the first read's time, not the renewal's, and not yet due again
+        clock.advance(LOCAL_TTL_S * (1 - RENEW_SHARE) - 0.1)
         assert [e.value for e in await cache.get_many(["pim:products:P1"]) if e] == ["second"]
+
+        await writer.set_many({"pim:products:P1": _entry("third")}, 60)
+        clock.advance(0.2)  # due again: the answer path's lookup renews too
+        first = cache.get("pim:products:P1")
+        assert first is not None and first.value == "second"
+        for _ in range(200):
+            renewed = cache.get("pim:products:P1")
+            if renewed is not None and renewed.value == "third":
+                break
+            await asyncio.sleep(0.01)
+        assert renewed is not None and renewed.value == "third"
     finally:
         await cache.close()
 
