@@ -27,6 +27,8 @@ from typing import Any, Final
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from comptoir.coalesce import HeadWithBody
+
 log = logging.getLogger("comptoir.http")
 
 READ_DEADLINES: Final = "comptoir.read_deadlines"
@@ -124,9 +126,12 @@ class ReadDeadlines(HttpToolsProtocol):
             self._arm(self._deadlines()[0], headers=True)
 
     def on_headers_complete(self) -> None:
-        """Headers in: the body is due."""
+        """Headers in: the body is due; the response will go out in one write (see :mod:`comptoir.coalesce`)."""
         self._arm(self._deadlines()[1], headers=False)
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and self.transport is not None:
+            cycle.transport = HeadWithBody(self.transport)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         """The whole request is in: nothing is due until the next one starts."""
