@@ -34,6 +34,7 @@ RENEW_SHARE: Final = 0.25
 _LOCAL = CACHE_TIER.labels("local")
 _REMOTE = CACHE_TIER.labels("remote")
 _MISS = CACHE_TIER.labels("miss")
+_RENEWED = CACHE_TIER.labels("renewed")
 
 log = logging.getLogger("comptoir.cache")
 
@@ -176,11 +177,14 @@ class TieredCache:
         self, keys: list[str], future: asyncio.Future[dict[str, CacheEntry]]
     ) -> None:
         try:
-            await self._read(keys, future)
+            renewed = await self._read(keys, future)
         except Exception:  # the entries expire in-process as they would have
             log.warning(
                 "renewing %d in-process entries from Redis failed", len(keys), exc_info=True
             )
+            return
+        if renewed:
+            _RENEWED.inc(len(renewed))
 
     async def set_many(
         self, entries: Mapping[str, CacheEntry], ttl_s: float, tags: Tags | None = None

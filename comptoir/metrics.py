@@ -167,7 +167,8 @@ CACHE_WRITES = Counter(
 )
 CACHE_TIER = Counter(
     "comptoir_cache_tier_lookups",
-    "Lookups of the in-process tier in front of Redis, by result (local, remote, miss).",
+    "Lookups of the in-process tier in front of Redis, by result (local, remote, miss), and"
+    " its entries read again from Redis before they expired (renewed).",
     ["result"],
     registry=REGISTRY,
 )

@@ -13,6 +13,7 @@ from comptoir.cache.redis import RedisCache
 from comptoir.cache.redis_bus import RedisBus
 from comptoir.cache.tiered import RENEW_SHARE, TieredCache
 
+from comptoir.metrics import REGISTRY
 from tests.cache.conftest import RELAXED_TIMEOUT_S
 from tests.cache.fakes import FakeClock
 from tests.support.redis_server import RedisServer
@@ -44,6 +45,12 @@ async def _tiers(server: RedisServer, clock: FakeClock) -> TieredCache:
 async def _mgets(raw: aioredis.Redis) -> int:
     stats = await raw.info("commandstats")
     return int(stats.get("cmdstat_mget", {}).get("calls", 0))
+
+
+def _renewed() -> float:
+    """How many entries the in-process tiers of this process renewed (``/metrics``)."""
+    value = REGISTRY.get_sample_value("comptoir_cache_tier_lookups_total", {"result": "renewed"})
+    return value or 0.0
 
 
 async def _comes_to_hold(cache: TieredCache, key: str, value: object) -> bool:
@@ -111,9 +118,11 @@ async def test_an_entry_read_late_in_its_time_is_renewed_from_redis_before_it_ex
         assert await _mgets(raw) == read
 
         clock.advance(0.2)  # due: served as it is, renewed behind
+        renewed = _renewed()
         assert [e.value for e in await cache.get_many(["pim:products:P1"]) if e] == ["first"]
         assert await _comes_to_hold(cache, "pim:products:P1", "second")
         assert await _mgets(raw) == read + 1
+        assert _renewed() == renewed + 1
 
         # past the first read's time, not the renewal's, and not yet due again
         clock.advance(LOCAL_TTL_S * (1 - RENEW_SHARE) - 0.1)
