@@ -164,6 +164,12 @@ class MemoryCache:
         if overflow > 0:
             self._evictions += overflow
 
+    async def renew(self, entries: Mapping[str, CacheEntry], ttl_s: float) -> None:
+        """:meth:`set_many`, each entry keeping the tags its key already has here."""
+        slots = self._slots
+        kept = {key: slot[2] for key in entries if (slot := slots.get(key)) is not None and slot[2]}
+        await self.set_many(entries, ttl_s, kept or None)
+
     async def invalidate(self, keys: Sequence[str]) -> int:
         """Delete ``keys`` and the entries tagged with them; the number of live entries deleted."""
         return len(self.drop(keys))

@@ -145,7 +145,9 @@ class TieredCache:
         """Read ``keys`` from Redis into ``future``; kept in-process unless a drop came meanwhile.
 
         A key Redis does not hold keeps its in-process entry, if any, until it
-        expires: Redis may be down, or the entry's write not yet landed.
+        expires: Redis may be down, or the entry's write not yet landed. A
+        renewed entry keeps the tags it had in-process (Redis's own tag sets
+        resolve the rest when Redis answers).
         """
         drops = self._drops
         found: dict[str, CacheEntry] = {}
@@ -153,7 +155,7 @@ class TieredCache:
             entries = await self.remote.get_many(keys)
             found = {key: entry for key, entry in zip(keys, entries, strict=True) if entry}
             if found and drops == self._drops:
-                await self.local.set_many(found, self.local_ttl_s)
+                await self.local.renew(found, self.local_ttl_s)
         finally:
             fetching = self._fetching
             for key in keys:

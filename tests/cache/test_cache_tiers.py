@@ -156,3 +156,24 @@ async def test_a_drop_heard_while_redis_is_read_keeps_nothing_of_that_read_in_pr
         assert cache.get("erp:stock:S1") is None
     finally:
         await cache.close()
+
+
+async def test_a_renewed_entry_keeps_its_tags_in_process(
+    own_redis_server: RedisServer, writer: RedisCache
+) -> None:
+    clock = FakeClock()
+    cache = await _tiers(own_redis_server, clock)
+    try:
+        entry = _entry({"page": 1})
+        await cache.set_many({"answer:plp": entry}, 60, {"answer:plp": ("pim:products:P1",)})
+        assert await cache.writes.flushed()
+        await writer.set_many({"answer:plp": _entry({"page": 2})}, 60)  # another process's
+        clock.advance(LOCAL_TTL_S * (1 - RENEW_SHARE) + 0.1)  # due
+        assert cache.get("answer:plp") == entry
+        assert await _comes_to_hold(cache, "answer:plp", {"page": 2})
+
+        # Redis aside (down, or its tag set not yet written): the tier's own tags still drop it
+        assert cache.local.drop(["pim:products:P1"]) == ["answer:plp"]
+        assert cache.get("answer:plp") is None
+    finally:
+        await cache.close()
