@@ -29,7 +29,10 @@ class FreshnessPolicy:
     stale_window_s: float = 24 * 3600.0
 
     def state(self, entry: CacheEntry, now: float) -> Freshness:
-        """Classify ``entry`` at time ``now``."""
+        """Classify ``entry`` at time ``now``.
+
+        ``CachedCollection._settle_entries`` tells FRESH inline, by the same rule.
+        """
         age = entry.age(now)
         if age < entry.max_age:
             return Freshness.FRESH

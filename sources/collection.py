@@ -147,7 +147,8 @@ class CachedCollection:
         for index, (item_id, entry) in enumerate(zip(ids, entries, strict=True)):
             if entry is None:
                 state = Freshness.GONE
-            elif entry.max_age > 0 and now - entry.fetched_at < entry.max_age:  # FRESH, inline
+            elif entry.max_age > 0 and now - entry.fetched_at < entry.max_age:
+                # FreshnessPolicy.state's FRESH, inline: the warm page's hot path
                 state = Freshness.FRESH
             else:
                 state = state_of(entry, now)
