@@ -22,6 +22,7 @@ from typing import Final, Literal
 from comptoir.cache.backend import CacheStatus, Tags
 from comptoir.cache.bus import InvalidationBus
 from comptoir.cache.entry import CacheEntry
+from comptoir.cache.inflight import InFlight
 from comptoir.cache.memory import MemoryCache
 from comptoir.cache.redis_store import RedisStore
 from comptoir.cache.writebehind import WriteBehind
@@ -57,7 +58,7 @@ class TieredCache:
         self.local_ttl_s = local_ttl_s
         self.writes = WriteBehind(remote, write_queue)
         self._renew_within_s = local_ttl_s * RENEW_SHARE
-        self._fetching: dict[str, asyncio.Future[dict[str, CacheEntry]]] = {}
+        self._fetching: InFlight[CacheEntry] = InFlight()
         self._renewals: set[asyncio.Task[None]] = set()
         self._drops = 0
         """How many drops this tier has seen: a read from Redis that saw one keeps nothing."""
@@ -115,34 +116,19 @@ class TieredCache:
 
     async def _fetch(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         """Redis's entries of ``keys``: each key asked once, however many requests want it at once."""
-        fetching = self._fetching
-        mine: list[str] = []
-        theirs: dict[int, asyncio.Future[dict[str, CacheEntry]]] = {}
-        for key in keys:
-            future = fetching.get(key)
-            if future is None:
-                mine.append(key)
-            else:
-                theirs[id(future)] = future
+        mine, theirs = self._fetching.split(keys)
         fetched: dict[str, CacheEntry] = {}
         if mine:
-            fetched.update(await self._read(mine, self._claim(mine)))
-        for future in theirs.values():
+            fetched.update(await self._read(mine, self._fetching.claim(mine)))
+        for batch in theirs:
             # shielded: a request given up does not cancel the others' wait
-            fetched.update(await asyncio.shield(future))
+            fetched.update(await asyncio.shield(batch))
         return fetched
 
-    def _claim(self, keys: list[str]) -> asyncio.Future[dict[str, CacheEntry]]:
-        """A future of Redis's entries of ``keys``, for the requests that want them meanwhile."""
-        future: asyncio.Future[dict[str, CacheEntry]] = asyncio.get_running_loop().create_future()
-        for key in keys:
-            self._fetching[key] = future
-        return future
-
     async def _read(
-        self, keys: list[str], future: asyncio.Future[dict[str, CacheEntry]]
+        self, keys: list[str], batch: asyncio.Future[Mapping[str, CacheEntry]]
     ) -> dict[str, CacheEntry]:
-        """Read ``keys`` from Redis into ``future``; kept in-process unless a drop came meanwhile.
+        """Read ``keys`` from Redis for ``batch``; kept in-process unless a drop came meanwhile.
 
         A key Redis does not hold keeps its in-process entry, if any, until it
         expires: Redis may be down, or the entry's write not yet landed. A
@@ -157,29 +143,24 @@ class TieredCache:
             if found and drops == self._drops:
                 await self.local.renew(found, self.local_ttl_s)
         finally:
-            fetching = self._fetching
-            for key in keys:
-                if fetching.get(key) is future:
-                    del fetching[key]
-            if not future.done():
-                future.set_result(found)
+            self._fetching.settle(keys, batch, found)
         return found
 
     def _renew(self, keys: list[str]) -> None:
         """Read ``keys`` again from Redis in the background (those not already being read)."""
-        fetching = self._fetching
-        keys = [key for key in keys if key not in fetching]
+        keys = [key for key in keys if key not in self._fetching]
         if not keys:
             return
-        task = asyncio.get_running_loop().create_task(self._renewed(keys, self._claim(keys)))
+        batch = self._fetching.claim(keys)
+        task = asyncio.get_running_loop().create_task(self._renewed(keys, batch))
         self._renewals.add(task)
         task.add_done_callback(self._renewals.discard)
 
     async def _renewed(
-        self, keys: list[str], future: asyncio.Future[dict[str, CacheEntry]]
+        self, keys: list[str], batch: asyncio.Future[Mapping[str, CacheEntry]]
     ) -> None:
         try:
-            renewed = await self._read(keys, future)
+            renewed = await self._read(keys, batch)
         except Exception:  # the entries expire in-process as they would have
             log.warning(
                 "renewing %d in-process entries from Redis failed", len(keys), exc_info=True
@@ -233,8 +214,7 @@ class TieredCache:
     def _drop_local(self, keys: list[str]) -> list[str]:
         """Drop ``keys`` (and what they tag) in-process; reads from Redis under way keep nothing."""
         self._drops += 1
-        for key in keys:
-            self._fetching.pop(key, None)
+        self._fetching.forget(keys)
         return self.local.drop(keys)
 
     def _cleared(self) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aiodataloader import DataLoader
 from comptoir.cache.backend import CacheBackend
 from comptoir.cache.entry import CacheEntry
+from comptoir.cache.inflight import InFlight
 from comptoir.cache.keys import item_key
 from comptoir.cache.policy import Freshness, FreshnessPolicy
 from comptoir.sources.degraded import DegradedReport
@@ -81,7 +82,7 @@ class CachedCollection:
         self._policy = policy
         self._owner_of = owner_of
         self._clock = clock
-        self._inflight: dict[str, asyncio.Future[dict[str, _Outcome]]] = {}
+        self._inflight: InFlight[_Outcome] = InFlight()
         """Per id being fetched, the future of its batch's outcomes."""
         self._revalidating: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
@@ -202,20 +203,10 @@ class CachedCollection:
         (one future per batch, not per id: a page's batch holds dozens).
         """
         loop = asyncio.get_running_loop()
-        inflight = self._inflight
-        waiting: dict[asyncio.Future[dict[str, _Outcome]], None] = {}
-        mine: list[str] = []
-        for item_id in ids:
-            batch = inflight.get(item_id)
-            if batch is None:
-                mine.append(item_id)
-            else:
-                waiting[batch] = None
+        mine, waiting = self._inflight.split(ids)
         outcomes: dict[str, _Outcome] = {}
         if mine:
-            batch = loop.create_future()
-            for item_id in mine:
-                inflight[item_id] = batch
+            batch = self._inflight.claim(mine)
             task = loop.create_task(self._fetch_for_all(mine, batch))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
@@ -228,22 +219,18 @@ class CachedCollection:
         return outcomes
 
     async def _fetch_for_all(
-        self, mine: list[str], batch: asyncio.Future[dict[str, _Outcome]]
+        self, mine: list[str], batch: asyncio.Future[Mapping[str, _Outcome]]
     ) -> dict[str, _Outcome]:
         """Fetch ``mine``, settling ``batch`` with each id's outcome for whoever waits for it."""
         fetched: dict[str, _Outcome] = {}
         try:
             fetched = await self._fetch_and_store(mine)
         finally:
-            settled: dict[str, _Outcome] = {}
-            inflight = self._inflight
-            for item_id in mine:
-                del inflight[item_id]
-                settled[item_id] = fetched.get(item_id) or _Outcome(
-                    error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
-                )
-            if not batch.done():
-                batch.set_result(settled)
+            abandoned = _Outcome(
+                error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
+            )
+            settled = {item_id: fetched.get(item_id) or abandoned for item_id in mine}
+            self._inflight.settle(mine, batch, settled)
         return fetched
 
     async def _fetch_and_store(self, ids: list[str]) -> dict[str, _Outcome]:

@@ -30,13 +30,14 @@ class _Written:
 
 
 @pytest.fixture
-async def connection() -> AsyncIterator[tuple[_Written, socket.socket]]:
-    """A real socket transport on one end of a socket pair; the other end, to read."""
+async def connection() -> AsyncIterator[tuple[_Written, HeadWithBody, socket.socket]]:
+    """A response cycle's transport over a real socket, the writes made on it, and the peer."""
     ours, theirs = socket.socketpair()
     theirs.settimeout(5)
     loop = asyncio.get_running_loop()
     transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, ours)
-    yield _Written(transport), theirs
+    written = _Written(transport)
+    yield written, HeadWithBody(transport), theirs
     transport.close()
     theirs.close()
 
@@ -52,10 +53,9 @@ def _read_all(peer: socket.socket, size: int) -> bytes:
 
 
 async def test_the_head_waits_for_the_body_and_both_leave_in_one_write(
-    connection: tuple[_Written, socket.socket],
+    connection: tuple[_Written, HeadWithBody, socket.socket],
 ) -> None:
-    written, peer = connection
-    cycle = HeadWithBody(written.transport)
+    written, cycle, peer = connection
 
     cycle.write(HEAD)
     assert written.writes == []
@@ -68,10 +68,9 @@ async def test_the_head_waits_for_the_body_and_both_leave_in_one_write(
 
 
 async def test_a_head_alone_leaves_on_the_next_turn_and_later_writes_go_straight(
-    connection: tuple[_Written, socket.socket],
+    connection: tuple[_Written, HeadWithBody, socket.socket],
 ) -> None:
-    written, peer = connection
-    cycle = HeadWithBody(written.transport)
+    written, cycle, peer = connection
 
     cycle.write(HEAD)
     await asyncio.sleep(0)
@@ -84,10 +83,9 @@ async def test_a_head_alone_leaves_on_the_next_turn_and_later_writes_go_straight
 
 
 async def test_closing_sends_a_held_head_first(
-    connection: tuple[_Written, socket.socket],
+    connection: tuple[_Written, HeadWithBody, socket.socket],
 ) -> None:
-    written, peer = connection
-    cycle = HeadWithBody(written.transport)
+    _, cycle, peer = connection
 
     cycle.write(HEAD)
     cycle.close()
