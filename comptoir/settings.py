@@ -83,6 +83,13 @@ class Settings(BaseSettings):
         description="How often what survived a full collection is kept out of later ones"
         " (comptoir/heap.py); 0 keeps CPython's default collections.",
     )
+    heap_reserve_mib: int = Field(
+        16,
+        ge=0,
+        description="MiB of the small-object heap written at start-up and kept mapped, so"
+        " that the first requests do not pay a page fault per new page (comptoir/heap.py);"
+        " 0: none.",
+    )
     promise_cache_s: float = Field(
         60.0,
         description="How long a delivery promise (POST /promises) is reused for the same skus,"

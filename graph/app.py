@@ -40,7 +40,7 @@ from comptoir.balance import shares_of
 from comptoir.breaker import CircuitBreaker
 from comptoir.channels import load_channels
 from comptoir.deadlines import READ_DEADLINES
-from comptoir.heap import freeze_survivors, keep_survivors_frozen
+from comptoir.heap import freeze_survivors, keep_survivors_frozen, reserve_heap
 from comptoir.settings import Settings
 
 log = logging.getLogger("comptoir")
@@ -287,6 +287,8 @@ def create_app(
             app.state.graphql = CorsGate(
                 _endpoint(state, cache, counters, documents), CorsPolicy.of(channels)
             )
+            # The heap the first requests will fill, written now (comptoir/heap.py).
+            reserve_heap(settings.heap_reserve_mib)
             # What start-up built lives as long as the process, and what the cache keeps
             # holds no cycles: kept out of later garbage collections (comptoir/heap.py).
             freeze_survivors()
