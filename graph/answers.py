@@ -118,17 +118,27 @@ class AnswerCache:
         entry = (await self._cache.get_many([key]))[0]
         return None if entry is None else self._answer(entry)
 
-    async def store(self, key: str, body: bytes, provenance: Provenance) -> StoredAnswer | None:
-        """Store an answer read from ``provenance``; ``None`` when it is too short-lived to keep."""
+    def prepare(self, body: bytes, provenance: Provenance) -> StoredAnswer | None:
+        """An answer read from ``provenance`` as it will be stored; ``None`` when too short-lived.
+
+        Its ETag and freshness are what the answer is sent with, before
+        :meth:`keep` stores it: the client does not wait for the write.
+        """
         now = self._clock()
         fresh_for = min(provenance.fresh_until - now, self._max_fresh_s)
         if fresh_for < MIN_FRESH_S:
             return None
-        etag = etag_of(body)
-        entry = CacheEntry(etag + body, now, fresh_for)
+        return StoredAnswer(body, etag_of(body), now + fresh_for, Freshness.FRESH)
+
+    async def keep(self, key: str, answer: StoredAnswer, provenance: Provenance) -> None:
+        """Store an answer from :meth:`prepare`, tagged with every entry it read, until it is stale."""
+        now = self._clock()
+        fresh_for = answer.fresh_until - now
+        if fresh_for <= 0:
+            return
+        entry = CacheEntry(answer.etag + answer.body, now, fresh_for)
         tags = {key: tuple(provenance.keys)} if provenance.keys else None
         await self._cache.set_many({key: entry}, self._policy.ttl_s(fresh_for), tags)
-        return StoredAnswer(body, etag, now + fresh_for, Freshness.FRESH)
 
     def _answer(self, entry: CacheEntry) -> StoredAnswer | None:
         raw = entry.value

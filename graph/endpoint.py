@@ -491,10 +491,11 @@ class GraphQLEndpoint:
         executed = await self._shared(key, prepared, request, channel, shopper_id, early)
         self._count(executed)
         if not executed.errors and not executed.degraded and executed.provenance is not None:
-            fresh = await answers.store(key, executed.body, executed.provenance)
+            fresh = answers.prepare(executed.body, executed.provenance)
             if fresh is not None:
-                _ANSWER["stored"].inc()
                 await self._send_stored(send, headers, fresh, MISS)
+                await answers.keep(key, fresh, executed.provenance)  # once the answer is out
+                _ANSWER["stored"].inc()
                 return
         elif stored is not None and executed.failed_sources:
             _ANSWER["stale_served"].inc()
