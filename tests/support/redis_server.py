@@ -91,6 +91,7 @@ class RedisServer:
                     if "in use" not in self._log_tail():
                         raise
                     self.port = _free_port()
+                    self._args = _with_free_cluster_port(self._args)
             else:
                 self._spawn()
             self._started_once = True
@@ -194,6 +195,18 @@ class RedisServer:
             return "\n".join(self._log.read_text(errors="replace").splitlines()[-20:])
         except OSError:
             return "(no log)"
+
+
+def _with_free_cluster_port(args: list[str]) -> list[str]:
+    """``args`` with a cluster node's bus port (``--cluster-port``) picked free again, if any.
+
+    A port free when the node was made may be taken by the time it starts
+    (a client's ephemeral port, say): the bus port then has to move too.
+    """
+    if "--cluster-port" not in args:
+        return args
+    index = args.index("--cluster-port") + 1
+    return [*args[:index], str(_free_port()), *args[index + 1 :]]
 
 
 def _free_port() -> int:
