@@ -8,6 +8,8 @@ that a list of products loads everything its page shows in one round.
 
 from __future__ import annotations
 
+import weakref
+from functools import partial
 from typing import Any
 
 from comptoir.graph.context import GraphInfo
@@ -20,6 +22,7 @@ from graphql import (
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
     get_named_type,
@@ -38,15 +41,48 @@ def declared_reads(field: GraphQLField) -> CatalogReads:
     return reads if isinstance(reads, CatalogReads) else CatalogReads.NONE
 
 
+_Known = tuple[weakref.ref[FieldNode], GraphQLSchema, GraphQLNamedType, CatalogReads]
+
+_KNOWN: dict[int, _Known] = {}
+"""What :func:`reads_below` found below a field node, by the node's identity.
+
+A document is parsed once and kept (:mod:`comptoir.graph.documents`), so each
+of its nodes is walked once rather than on every request; an entry goes with
+its document. By identity, not value: nodes of the same text compare equal
+across documents whose fragments may differ.
+"""
+
+
 def reads_below(info: GraphInfo) -> CatalogReads:
     """What every field selected below the current one reads, through fragments."""
     raw: GraphQLResolveInfo[Any] = info._raw_info
-    reads = CatalogReads.NONE
     returned = get_named_type(raw.return_type)
-    for node in raw.field_nodes:
-        if node.selection_set is not None:
-            reads |= _below(raw, returned, node.selection_set)
+    nodes = raw.field_nodes
+    node = nodes[0] if len(nodes) == 1 else None
+    if node is not None:
+        known = _KNOWN.get(id(node))
+        if (
+            known is not None
+            and known[0]() is node
+            and known[1] is raw.schema
+            and known[2] is returned
+        ):
+            return known[3]
+    reads = CatalogReads.NONE
+    for each in nodes:
+        if each.selection_set is not None:
+            reads |= _below(raw, returned, each.selection_set)
+    if node is not None:
+        key = id(node)
+        _KNOWN[key] = (weakref.ref(node, partial(_forget, key)), raw.schema, returned, reads)
     return reads
+
+
+def _forget(key: int, node: weakref.ref[FieldNode]) -> None:
+    """Drop what was found below a node whose document is gone."""
+    known = _KNOWN.get(key)
+    if known is not None and known[0] is node:
+        del _KNOWN[key]
 
 
 def _below(
