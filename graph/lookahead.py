@@ -82,7 +82,7 @@ def _forget(key: int, node: weakref.ref[FieldNode]) -> None:
     """Drop what was found below a node whose document is gone."""
     known = _KNOWN.get(key)
     if known is not None and known[0] is node:
-        del _KNOWN[key]
+        _KNOWN.pop(key, None)
 
 
 def _below(
