@@ -71,7 +71,19 @@ class RedisCluster:
         return "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
     def start(self) -> RedisCluster:
-        """Start the servers, create the cluster and wait until every node says it is ``ok``."""
+        """Start the servers, create the cluster and wait until every node says it is ``ok``.
+
+        When a step fails, the nodes already started are killed before the
+        error goes up: a fixture that fails to set up tears nothing down.
+        """
+        try:
+            return self._start()
+        except BaseException:
+            for node in self.nodes:
+                node.kill()
+            raise
+
+    def _start(self) -> RedisCluster:
         for node in self.nodes:
             node.start()
         addresses = [f"127.0.0.1:{n.port}" for n in self.nodes]
