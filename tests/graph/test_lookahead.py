@@ -11,7 +11,8 @@ import pytest
 from comptoir.graph import lookahead
 from comptoir.graph.schema import build_schema
 from comptoir.resolvers.prefetch import CatalogReads
-from graphql import GraphQLSchema, OperationDefinitionNode, parse
+from graphql import DocumentNode, GraphQLResolveInfo, GraphQLSchema, execute, parse
+from strawberry.types import Info
 
 from tests.conftest import Comptoir
 from tests.graph.queries import PLP_QUERY
@@ -49,30 +50,22 @@ def test_a_document_s_selection_is_walked_on_its_first_request_only(
     assert walked[0] > after_first
 
 
-class _Raw:
-    """What :func:`lookahead.reads_below` reads of graphql-core's resolve info."""
+def _info_of_product_search(schema: GraphQLSchema, document: DocumentNode) -> Info[Any, Any]:
+    """The resolve info graphql-core builds for ``productSearch`` in ``document`` (not resolved)."""
+    seen: list[GraphQLResolveInfo[Any]] = []
 
-    def __init__(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> None:
-        self.schema = schema
-        self.fragments: dict[str, Any] = {}
-        self.field_nodes = [operation.selection_set.selections[0]]
-        query = schema.query_type
-        assert query is not None
-        self.return_type = query.fields["productSearch"].type
+    def capture(_next: Any, _root: Any, info: GraphQLResolveInfo[Any], **_args: Any) -> None:
+        seen.append(info)
 
-
-class _Info:
-    def __init__(self, raw: _Raw) -> None:
-        self._raw_info = raw
+    execute(schema, document, middleware=[capture], variable_values=PAGE)
+    return Info(seen[0], None)  # type: ignore[arg-type]  # the field is not read here
 
 
 def test_what_was_found_below_a_node_goes_with_its_document() -> None:
     schema = build_schema()._schema
     document = parse(PLP_QUERY)
-    operation = document.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    info: Any = _Info(_Raw(schema, operation))
-    node = operation.selection_set.selections[0]
+    info = _info_of_product_search(schema, document)
+    node = info._raw_info.field_nodes[0]
     key, gone = id(node), weakref.ref(node)
 
     reads = lookahead.reads_below(info)
@@ -80,7 +73,7 @@ def test_what_was_found_below_a_node_goes_with_its_document() -> None:
     assert lookahead.reads_below(info) == reads
     assert lookahead._KNOWN[key][0]() is node
 
-    del info, node, operation, document
+    del info, node, document
     gc.collect()
     assert gone() is None
     assert key not in lookahead._KNOWN or lookahead._KNOWN[key][0]() is not None
