@@ -226,10 +226,12 @@ class CachedCollection:
         try:
             fetched = await self._fetch_and_store(mine)
         finally:
-            abandoned = _Outcome(
-                error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
-            )
-            settled = {item_id: fetched.get(item_id) or abandoned for item_id in mine}
+            settled = fetched
+            if len(fetched) < len(mine):  # abandoned midway (cancelled, or an unexpected error)
+                abandoned = _Outcome(
+                    error=SourceUnavailable(self.spec.source, f"{self.spec.name}: fetch abandoned")
+                )
+                settled = {item_id: fetched.get(item_id) or abandoned for item_id in mine}
             self._inflight.settle(mine, batch, settled)
         return fetched
 
