@@ -105,7 +105,33 @@ class RedisCluster:
         if created.returncode != 0:
             raise RedisServerError(f"redis-cli --cluster create failed:\n{created.stdout}")
         self.wait_ok()
+        self._wait_replicas()
         return self
+
+    def _wait_replicas(self) -> None:
+        """Wait until every master has its replicas online (they attach after ``cluster_state:ok``)."""
+        if not self._replicas:
+            return
+        deadline = time.monotonic() + self._ready_timeout_s
+        for node in self.nodes:
+            client = redis.Redis(port=node.port, socket_timeout=2)
+            try:
+                while True:
+                    info = client.info("replication")
+                    online = [
+                        v
+                        for k, v in info.items()
+                        if k.startswith("slave")
+                        and isinstance(v, dict)
+                        and v.get("state") == "online"
+                    ]
+                    if info.get("role") != "master" or len(online) >= self._replicas:
+                        break
+                    if time.monotonic() > deadline:
+                        raise RedisServerError(f"master {node.port}'s replicas never came online")
+                    time.sleep(0.05)
+            finally:
+                client.close()
 
     def wait_ok(self, nodes: list[RedisServer] | None = None) -> None:
         """Wait until each running node (or those given) reports ``cluster_state:ok``."""
