@@ -69,6 +69,12 @@ class WindowCounters(Protocol):
         """Take ``amount`` from every bucket, or from none when one of them lacks room."""
         ...
 
+    def spend_at_once(
+        self, buckets: Sequence[Bucket], amount: int, window_s: float
+    ) -> Spent | None:
+        """:meth:`spend` when it needs no wait; ``None`` (nothing taken) when only Redis can say."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -90,6 +96,10 @@ class LocalCounters:
 
     async def spend(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
         """Take ``amount`` from every bucket, or from none (see :class:`WindowCounters`)."""
+        return self.spend_now(buckets, amount, window_s)
+
+    def spend_at_once(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
+        """:meth:`spend`: never waits."""
         return self.spend_now(buckets, amount, window_s)
 
     def spend_now(self, buckets: Sequence[Bucket], amount: int, window_s: float) -> Spent:
@@ -240,18 +250,9 @@ class RedisCounters:
         if not buckets:
             return Spent(True, 0.0, 0)
         now = self._clock()
-        leased = []
-        remote = []
-        for bucket in buckets:
-            lease = self._leases.get(bucket.key)
-            if lease is not None and lease.ends > now and lease.left >= amount:
-                leased.append(lease)
-            else:
-                remote.append(bucket)
+        leased, remote = self._split(buckets, amount, now)
         if not remote:
-            for lease in leased:
-                lease.left -= amount
-            return Spent(True, 0.0, min(lease.others + lease.left for lease in leased))
+            return self._spend_leased(leased, amount)
         if not self._breaker.allow():
             return self._local.spend_now(buckets, amount, window_s)
         wanted = [max(amount, bucket.limit // LEASE_SHARE) for bucket in remote]
@@ -276,6 +277,35 @@ class RedisCounters:
             self._leases[bucket.key] = lease
             remaining.append(others + lease.left)
         return Spent(True, 0.0, max(0, min(remaining)))
+
+    def spend_at_once(
+        self, buckets: Sequence[Bucket], amount: int, window_s: float
+    ) -> Spent | None:
+        """:meth:`spend` from this process's leases; ``None`` when a bucket needs Redis (or its breaker)."""
+        if not buckets:
+            return Spent(True, 0.0, 0)
+        leased, remote = self._split(buckets, amount, self._clock())
+        return None if remote else self._spend_leased(leased, amount)
+
+    def _split(
+        self, buckets: Sequence[Bucket], amount: int, now: float
+    ) -> tuple[list[_Lease], list[Bucket]]:
+        """The leases that hold ``amount``, and the buckets that must ask Redis."""
+        leased = []
+        remote = []
+        for bucket in buckets:
+            lease = self._leases.get(bucket.key)
+            if lease is not None and lease.ends > now and lease.left >= amount:
+                leased.append(lease)
+            else:
+                remote.append(bucket)
+        return leased, remote
+
+    @staticmethod
+    def _spend_leased(leased: list[_Lease], amount: int) -> Spent:
+        for lease in leased:
+            lease.left -= amount
+        return Spent(True, 0.0, min(lease.others + lease.left for lease in leased))
 
     async def _take(
         self, buckets: Sequence[Bucket], amounts: Sequence[int], window_s: float

@@ -84,11 +84,7 @@ class CostBudget:
         self, channel: ChannelConfig, shopper: str | None, cost: int
     ) -> tuple[Refusal | None, Spent | None]:
         """Take ``cost`` from the channel's buckets: a refusal when one is empty, and what is left."""
-        buckets = []
-        if channel.rate_limit:
-            buckets.append(Bucket(channel_bucket(channel), channel.rate_limit))
-        if shopper is not None and channel.shopper_rate_limit:
-            buckets.append(Bucket(shopper_bucket(channel, shopper), channel.shopper_rate_limit))
+        buckets = self._buckets(channel, shopper)
         if not buckets:
             return None, None
         spent = await self.counters.spend(buckets, cost, channel.rate_limit_window_s)
@@ -107,6 +103,26 @@ class CostBudget:
             ),
             spent,
         )
+
+    def take_at_once(self, channel: ChannelConfig, shopper: str | None, cost: int) -> bool:
+        """Take ``cost`` if the buckets allow it without waiting (for Redis): whether it was taken.
+
+        When it was not, nothing was: :meth:`take` then waits, or refuses.
+        """
+        buckets = self._buckets(channel, shopper)
+        if not buckets:
+            return True
+        spent = self.counters.spend_at_once(buckets, cost, channel.rate_limit_window_s)
+        return spent is not None and spent.allowed
+
+    @staticmethod
+    def _buckets(channel: ChannelConfig, shopper: str | None) -> list[Bucket]:
+        buckets = []
+        if channel.rate_limit:
+            buckets.append(Bucket(channel_bucket(channel), channel.rate_limit))
+        if shopper is not None and channel.shopper_rate_limit:
+            buckets.append(Bucket(shopper_bucket(channel, shopper), channel.shopper_rate_limit))
+        return buckets
 
 
 def wants_cost(extensions: Mapping[str, Any]) -> bool:
