@@ -25,9 +25,8 @@ import asyncio
 import logging
 from typing import Any, Final
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
 from comptoir.coalesce import HeadWithBody
+from comptoir.shortcut import ShortcutRequests
 
 log = logging.getLogger("comptoir.http")
 
@@ -56,8 +55,9 @@ def _close_with(transport: asyncio.Transport, status: bytes, message: bytes) -> 
     transport.close()
 
 
-class ReadDeadlines(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with a deadline on each request's headers and body."""
+class ReadDeadlines(ShortcutRequests):
+    """uvicorn's httptools protocol (known requests answered at once), with a deadline on each
+    request's headers and body."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -117,6 +117,10 @@ class ReadDeadlines(HttpToolsProtocol):
                 _close_with(
                     self.transport, b"431 Request Header Fields Too Large", b"headers too large"
                 )
+
+    def request_answered(self) -> None:
+        """A known request was answered at once: nothing is due until the next one starts."""
+        self._disarm()
 
     def on_message_begin(self) -> None:
         """A request starts: on a kept-alive connection, its headers are due from now."""

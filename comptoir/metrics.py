@@ -172,6 +172,12 @@ CACHE_TIER = Counter(
     ["result"],
     registry=REGISTRY,
 )
+KNOWN_REQUEST_ANSWERS = Counter(
+    "comptoir_known_request_answers",
+    "Stored answers sent for the bytes of a known request, before any parsing (counted in"
+    " comptoir_response_cache's hit and not_modified too).",
+    registry=REGISTRY,
+)
 ANSWERS = Counter(
     "comptoir_response_cache",
     "Answers to public operations by how they were served (hit, not_modified, miss, stored,"

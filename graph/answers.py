@@ -48,6 +48,14 @@ ETAG_LENGTH: Final = 34
 MIN_FRESH_S: Final = 1.0
 """An answer fresh for less than this is not worth storing."""
 
+Header = tuple[bytes, bytes]
+
+JSON: Final = (b"content-type", b"application/json")
+VARY: Final = (b"vary", b"X-Channel-Key")
+HIT: Final = (b"x-comptoir-cache", b"HIT")
+MISS: Final = (b"x-comptoir-cache", b"MISS")
+STALE: Final = (b"x-comptoir-cache", b"STALE")
+
 
 def etag_of(body: bytes) -> bytes:
     """The strong ETag of an answer's body."""
@@ -66,6 +74,38 @@ class StoredAnswer:
     def max_age(self, now: float) -> int:
         """Seconds of freshness left, for ``Cache-Control: max-age``."""
         return max(0, math.floor(self.fresh_until - now))
+
+
+def not_modified(if_none_match: bytes | None, etag: bytes) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (or ``*``): the client's copy is current."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == b"*":
+        return True
+    for candidate in if_none_match.split(b","):
+        candidate = candidate.strip()
+        if candidate.startswith(b"W/"):
+            candidate = candidate[2:]  # If-None-Match compares weakly (RFC 9110, 13.1.2)
+        if candidate == etag:
+            return True
+    return False
+
+
+def stored_response(
+    stored: StoredAnswer, served: Header, if_none_match: bytes | None, now: float
+) -> tuple[int, list[Header], bytes]:
+    """How a stored answer goes out: ``200`` with its body, or ``304`` when the client holds it.
+
+    Its status, headers (``content-length`` included on a ``200``) and body.
+    ``served`` says where it came from (:data:`HIT`, :data:`MISS`).
+    """
+    cache_control = (b"cache-control", b"public, max-age=%d" % stored.max_age(now))
+    etag = (b"etag", stored.etag)
+    if not_modified(if_none_match, stored.etag):
+        return 304, [cache_control, etag, VARY, served], b""
+    body = stored.body
+    length = (b"content-length", b"%d" % len(body))
+    return 200, [JSON, cache_control, etag, VARY, served, length], body
 
 
 class AnswerCache:

@@ -19,6 +19,7 @@ from comptoir.graph.cors import CorsGate, CorsPolicy
 from comptoir.graph.documents import DocumentCache
 from comptoir.graph.endpoint import GraphQLEndpoint, Ide
 from comptoir.graph.graphiql import ASSETS_PATH, graphiql_asset, graphiql_page, to_graphiql
+from comptoir.graph.hits import KnownRequests
 from comptoir.graph.hooks import receive_hook
 from comptoir.graph.ops import healthz, metrics, readyz
 from comptoir.graph.schema import build_schema, limit_rules, schema_version
@@ -42,6 +43,7 @@ from comptoir.channels import load_channels
 from comptoir.deadlines import READ_DEADLINES
 from comptoir.heap import freeze_survivors, keep_survivors_frozen, reserve_heap
 from comptoir.settings import Settings
+from comptoir.shortcut import SHORTCUT
 
 log = logging.getLogger("comptoir")
 
@@ -135,7 +137,8 @@ def _endpoint(
     """``/graphql``: the schema, its document cache, the response cache, limits, GraphiQL."""
     settings = state.settings
     schema = build_schema()
-    answers = None
+    budget = CostBudget(counters)
+    answers = known = None
     if settings.response_cache:
         answers = AnswerCache(
             cache,
@@ -143,6 +146,7 @@ def _endpoint(
             schema_version=schema_version(schema),
             max_fresh_s=settings.response_cache_max_age_s,
         )
+        known = KnownRequests(answers, budget)
     return GraphQLEndpoint(
         state,
         schema._schema,
@@ -150,8 +154,9 @@ def _endpoint(
         answers,
         execution_context_class=schema.execution_context_class,
         ide=_graphiql(state),
-        budget=CostBudget(counters),
+        budget=budget,
         trusted=TrustedDocuments(documents),
+        known=known,
     )
 
 
@@ -284,9 +289,8 @@ def create_app(
             )
             stack.push_async_callback(documents.close)
             app.state.comptoir = state
-            app.state.graphql = CorsGate(
-                _endpoint(state, cache, counters, documents), CorsPolicy.of(channels)
-            )
+            endpoint = _endpoint(state, cache, counters, documents)
+            app.state.graphql = CorsGate(endpoint, CorsPolicy.of(channels))
             # The heap the first requests will fill, written now (comptoir/heap.py).
             reserve_heap(settings.heap_reserve_mib)
             # What start-up built lives as long as the process, and what the cache keeps
@@ -297,8 +301,12 @@ def create_app(
                 stack.callback(freezer.cancel)
             # This worker's slot among the workers' connection counts (comptoir/balance.py).
             stack.enter_context(shares_of(settings.connection_shares_dir))
-            # uvicorn hands this state to every connection: comptoir/deadlines.py reads it.
-            yield {READ_DEADLINES: (settings.header_timeout_s, settings.body_timeout_s)}
+            # uvicorn hands this state to every connection: comptoir/deadlines.py and
+            # comptoir/shortcut.py read it.
+            yield {
+                READ_DEADLINES: (settings.header_timeout_s, settings.body_timeout_s),
+                SHORTCUT: endpoint.known,
+            }
 
     routes = [
         Route("/", to_graphiql, methods=["GET"]),

@@ -36,6 +36,9 @@ EXPOSED_HEADERS: Final = b"ETag, X-Comptoir-Cache"
 PREFLIGHT_MAX_AGE_S: Final = b"600"
 VARY_ORIGIN: Final = (b"vary", b"Origin")
 
+CORS_ADDED: Final = "comptoir.cors_added"
+"""The scope's key of the CORS headers added to a request's answer."""
+
 
 @dataclass(frozen=True, slots=True)
 class CorsPolicy:
@@ -124,6 +127,7 @@ class CorsGate:
         added = [VARY_ORIGIN]
         if origin is not None:
             added += policy.answer(origin.decode("latin-1"), headers.get(b"x-channel-key"))
+        scope[CORS_ADDED] = added  # what a known request's answer carries too (graph/hits.py)
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -28,16 +28,27 @@ from urllib.parse import parse_qsl
 
 import orjson
 from comptoir.cache.policy import Freshness
-from comptoir.graph.answers import AnswerCache, StoredAnswer
+from comptoir.graph.answers import (
+    HIT,
+    JSON,
+    MISS,
+    STALE,
+    VARY,
+    AnswerCache,
+    Header,
+    StoredAnswer,
+    stored_response,
+)
 from comptoir.graph.budget import CostBudget, Refusal, cost_report, reporting_cost, wants_cost
 from comptoir.graph.context import GraphContext, applied_context
+from comptoir.graph.cors import CORS_ADDED
 from comptoir.graph.documents import (
     DocumentCache,
-    OperationInfo,
     ParsedDocument,
     PreparedDocument,
 )
 from comptoir.graph.executor import is_awaitable
+from comptoir.graph.hits import KnownRequests
 from comptoir.graph.inputs import variable_problems
 from comptoir.graph.requests import BadRequest, GraphQLRequest, from_body, from_params
 from comptoir.graph.shaping import shape_errors
@@ -67,17 +78,13 @@ from comptoir import tracing
 from comptoir.auth import InvalidShopperToken
 from comptoir.channels import ChannelConfig
 from comptoir.metrics import ANSWERS, GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+from comptoir.shortcut import REQUEST_BYTES
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
-JSON: Final = (b"content-type", b"application/json")
 PRIVATE: Final = (b"cache-control", b"private, no-store")
 NO_STORE: Final = (b"cache-control", b"no-store")
-VARY: Final = (b"vary", b"X-Channel-Key")
-HIT: Final = (b"x-comptoir-cache", b"HIT")
-MISS: Final = (b"x-comptoir-cache", b"MISS")
-STALE: Final = (b"x-comptoir-cache", b"STALE")
 
 _OUTCOME = {
     name: GRAPHQL_REQUESTS.labels(name) for name in ("ok", "errors", "degraded", "rejected")
@@ -180,20 +187,6 @@ async def _refuse(send: Send, refused: Refusal) -> None:
     await _send(send, refused.status, refused.body(), [JSON, PRIVATE, *refused.headers])
 
 
-def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == b"*":
-        return True
-    for candidate in if_none_match.split(b","):
-        candidate = candidate.strip()
-        if candidate.startswith(b"W/"):
-            candidate = candidate[2:]  # If-None-Match compares weakly (RFC 9110, 13.1.2)
-        if candidate == etag:
-            return True
-    return False
-
-
 @dataclass(frozen=True, slots=True)
 class _Charge:
     """Takes a request's cost from its channel's buckets once its answer's origin is known.
@@ -237,8 +230,10 @@ class GraphQLEndpoint:
         ide: Ide,
         budget: CostBudget,
         trusted: TrustedDocuments,
+        known: KnownRequests | None = None,
     ) -> None:
         self.state = state
+        self.known = known
         self.budget = budget
         self.trusted = trusted
         self.schema = schema
@@ -278,7 +273,16 @@ class GraphQLEndpoint:
             headers_out = [JSON, PRIVATE, *getattr(exc, "headers", [])]
             await _send(send, status, _error_body(exc.code, exc.message), headers_out)
             return
-        await self._answer(scope, send, headers, request, channel, shopper_id)
+        # The bytes of a request that may be known by them (comptoir/shortcut.py, graph/hits.py).
+        known_bytes = (
+            scope.get(REQUEST_BYTES)
+            if self.known is not None
+            and shopper_id is None
+            and isinstance(read, GraphQLRequest)
+            and tracing.TRACER is None
+            else None
+        )
+        await self._answer(scope, send, headers, request, channel, shopper_id, known_bytes)
         GRAPHQL_LATENCY.observe(time.perf_counter() - started)
 
     @staticmethod
@@ -356,6 +360,7 @@ class GraphQLEndpoint:
         request: GraphQLRequest,
         channel: ChannelConfig,
         shopper_id: str | None,
+        known_bytes: bytes | None,
     ) -> None:
         early: asyncio.Task[Executed] | None = None
         prepared = self.documents.cached(request.query)
@@ -369,7 +374,7 @@ class GraphQLEndpoint:
                 prepared = self.documents.validate(parsed)
         try:
             await self._prepared(
-                scope, send, headers, request, channel, shopper_id, prepared, early
+                scope, send, headers, request, channel, shopper_id, prepared, early, known_bytes
             )
         finally:
             if early is not None and not early.done():
@@ -411,6 +416,7 @@ class GraphQLEndpoint:
         shopper_id: str | None,
         prepared: PreparedDocument,
         early: asyncio.Task[Executed] | None,
+        known_bytes: bytes | None,
     ) -> None:
         if prepared.document is None:
             await self._send_errors(send, list(prepared.errors), channel)
@@ -446,9 +452,10 @@ class GraphQLEndpoint:
             return
         charge = _Charge(self.budget, send, request, channel, shopper_id, cost)
         if operation.public and self.answers is not None:
-            await self._public(
-                charge, headers, prepared, operation, request, channel, shopper_id, early
-            )
+            key = self.answers.key(prepared.text_hash, operation.name, request.variables, channel)
+            if known_bytes is not None and not wants_cost(request.extensions):
+                self._remember(scope, headers, known_bytes, key, channel)
+            await self._public(charge, headers, key, prepared, request, channel, shopper_id, early)
             return
         charged = await charge(stored=False)
         if charged is None:
@@ -464,8 +471,8 @@ class GraphQLEndpoint:
         self,
         charge: _Charge,
         headers: dict[bytes, bytes],
+        key: str,
         prepared: PreparedDocument,
-        operation: OperationInfo,
         request: GraphQLRequest,
         channel: ChannelConfig,
         shopper_id: str | None,
@@ -473,7 +480,6 @@ class GraphQLEndpoint:
     ) -> None:
         answers = self.answers
         assert answers is not None
-        key = answers.key(prepared.text_hash, operation.name, request.variables, channel)
         if tracing.TRACER is None:
             stored = answers.peek(key) or await answers.find(key)
         else:
@@ -504,6 +510,24 @@ class GraphQLEndpoint:
         _ANSWER["not_stored"].inc()
         await _send(send, 200, executed.body, [JSON, NO_STORE, VARY, MISS])
 
+    def _remember(
+        self,
+        scope: Scope,
+        headers: dict[bytes, bytes],
+        request_bytes: bytes,
+        key: str,
+        channel: ChannelConfig,
+    ) -> None:
+        """The request's bytes mean the stored answer of ``key``: known from now on (graph/hits.py).
+
+        Its answer depends on nothing else than those bytes (no shopper, no
+        document id, no cost report) and the configuration.
+        """
+        assert self.known is not None
+        self.known.remember(
+            request_bytes, key, channel, headers.get(b"if-none-match"), scope.get(CORS_ADDED, ())
+        )
+
     @staticmethod
     async def _find_traced(tracer: Tracer, answers: AnswerCache, key: str) -> StoredAnswer | None:
         """The stored answer of ``key``, read inside a cache read span (and noted on the operation)."""
@@ -522,19 +546,17 @@ class GraphQLEndpoint:
         send: Send,
         headers: dict[bytes, bytes],
         stored: StoredAnswer,
-        served: tuple[bytes, bytes],
+        served: Header,
     ) -> None:
-        now = time.time()
-        cache_control = (b"cache-control", b"public, max-age=%d" % stored.max_age(now))
-        out = [JSON, cache_control, (b"etag", stored.etag), VARY, served]
-        if _matches(headers.get(b"if-none-match"), stored.etag):
+        status, out, body = stored_response(
+            stored, served, headers.get(b"if-none-match"), time.time()
+        )
+        if status == 304:
             _ANSWER["not_modified"].inc()
-            await send({"type": "http.response.start", "status": 304, "headers": out[1:]})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        if served is HIT:
+        elif served is HIT:
             _ANSWER["hit"].inc()
-        await _send(send, 200, stored.body, out)
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     def _stale(stored: StoredAnswer, executed: Executed) -> bytes:

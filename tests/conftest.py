@@ -18,6 +18,7 @@ from comptoir.sources.reference.scale import DemoScale
 from comptoir.sources.registry import SOURCES
 
 from comptoir.auth import ShopperTokens
+from comptoir.balance import BalancedConnections
 from comptoir.settings import DEMO_JWT_SECRET, Settings
 from tests.support.fault_proxy import FaultProxy
 from tests.support.postgres_server import PostgresServer
@@ -119,7 +120,8 @@ def start_comptoir(
 
     def start(settings: Settings | None = None, **overrides: Any) -> Comptoir:
         settings = settings or reference_settings(reference, tmp_path, **overrides)
-        server = ServerThread(create_app(settings)).start()
+        # On the protocol `comptoir serve` runs (deadlines, known requests answered at once).
+        server = ServerThread(create_app(settings), http=BalancedConnections).start()
         client = Comptoir(server, httpx.Client(base_url=server.url, timeout=30))
         started.append(client)
         return client

@@ -21,9 +21,14 @@ def free_port() -> int:
 
 
 class ServerThread:
-    """Runs an ASGI app with uvicorn (lifespan on) in a thread until :meth:`stop`."""
+    """Runs an ASGI app with uvicorn (lifespan on) in a thread until :meth:`stop`.
 
-    def __init__(self, app: ASGIApp, port: int | None = None) -> None:
+    ``http`` is uvicorn's HTTP protocol: its own by default; comptoir's
+    (:class:`comptoir.balance.BalancedConnections`) to run comptoir as
+    ``comptoir serve`` does.
+    """
+
+    def __init__(self, app: ASGIApp, port: int | None = None, *, http: Any = "auto") -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
@@ -33,6 +38,7 @@ class ServerThread:
             log_level="warning",
             lifespan="on",
             access_log=False,
+            http=http,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
