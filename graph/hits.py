@@ -79,6 +79,8 @@ class KnownRequests:
 
     def answer(self, request: bytes, default_headers: Sequence[Header]) -> bytes | None:
         """The HTTP response to a known request, its stored answer fresh; else ``None``."""
+        if len(request) > MAX_REQUEST_BYTES:  # a large body's first bytes: not even hashed
+            return None
         meaning = self._known.get(request)
         if meaning is None:
             return None
