@@ -31,7 +31,6 @@ from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.sources.registry import SOURCES  # noqa: E402
 
-from comptoir.serving import LOOP  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
@@ -85,42 +84,21 @@ class ComptoirProcess:
         else:
             env.pop("COMPTOIR_REDIS_URL", None)
         env["COMPTOIR_RESPONSE_CACHE"] = "on" if response_cache else "off"
-        # One worker: uvicorn on the app factory; several: ``comptoir serve --workers N``.
-        command = (
-            [
-                sys.executable,
-                "-c",
-                "from comptoir.cli import app; app()",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ]
-            if workers > 1
-            else [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "comptoir_app:create",
-                "--app-dir",
-                str(Path(__file__).resolve().parent),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-                "--loop",
-                LOOP,  # the loop `comptoir serve` runs on
-            ]
-        )
+        # As deployed: ``comptoir serve`` (its HTTP protocol and event loop), one worker or N.
+        command = [
+            sys.executable,
+            "-c",
+            "from comptoir.cli import app; app()",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ]
         self.proc = subprocess.Popen(command, env=env, cwd=str(ROOT))  # noqa: S603
         deadline = time.monotonic() + 60
         while True:
