@@ -24,14 +24,13 @@ from comptoir.cache.policy import FreshnessPolicy
 from comptoir.graph.answers import AnswerCache
 from comptoir.graph.budget import CostBudget
 from comptoir.graph.hits import KnownRequests
-from comptoir.graph.hooks import signature_of
 from comptoir.sources.reference import cases
 
 from comptoir.channels import load_channels
 from tests.conftest import WEB_KEY, Comptoir, WriteSources
+from tests.graph.test_answers import SECRET, _event, _send_event
 from tests.graph.test_cost import cost
 
-SECRET = "erp-hook-secret-for-tests"  # noqa: S105  # a test value
 PRICE_QUERY = "query Price($sku: ID!) { variant(sku: $sku) { sku price { amount { amount } } } }"
 PRODUCT = f'{{ product(id: "{cases.PRODUCT_FULL}") {{ id name }} }}'
 
@@ -149,19 +148,6 @@ def _price(answer: Answer) -> str:
     return str(body["data"]["variant"]["price"]["amount"]["amount"])
 
 
-def _send_event(comptoir: Comptoir, *skus: str) -> None:
-    body = json.dumps({"events": [{"collection": "prices", "ids": list(skus)}]}).encode()
-    response = httpx.post(
-        f"{comptoir.server.url}/hooks/erp",
-        content=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Comptoir-Signature": signature_of(SECRET, body),
-        },
-    )
-    assert response.status_code == 202, response.text
-
-
 def _without_date(answer: Answer) -> list[tuple[str, str]]:
     return sorted((name, value) for name, value in answer.head if name != "date")
 
@@ -222,7 +208,7 @@ def test_a_change_event_changes_the_next_answer_to_known_bytes(
     assert known_answers(comptoir) == known + 1
 
     write_sources.set_price(cases.SKU_FULL, "EUR-WEB", "77.70")
-    _send_event(comptoir, cases.SKU_FULL)
+    _send_event(comptoir.server.url, _event(cases.SKU_FULL))
     changed = connection.exchange(conditional)
     again = connection.exchange(data)
 
