@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, Protocol
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 SHORTCUT: Final = "comptoir.shortcut"
 """The lifespan state's key of the app's :class:`Shortcut`."""
@@ -28,16 +28,14 @@ REQUEST_BYTES: Final = "comptoir.request_bytes"
 """The scope's key of a request's bytes, when they came in one piece and alone."""
 
 
+Header = tuple[bytes, bytes]
+
+
 class Shortcut(Protocol):
     """What answers known requests from their bytes."""
 
-    def answer(
-        self, request: bytes, default_headers: Sequence[tuple[bytes, bytes]]
-    ) -> bytes | None:
-        """The whole HTTP response to ``request``, or ``None`` when it must go the usual way.
-
-        ``default_headers`` are the server's own (``server``, ``date``), first in the head.
-        """
+    def answer(self, request: bytes) -> tuple[int, Sequence[Header], bytes] | None:
+        """The status, headers and body answering ``request``; ``None`` to go the usual way."""
         ...
 
 
@@ -59,9 +57,9 @@ class ShortcutRequests(HttpToolsProtocol):
         """Bytes in: a known request answered at once, anything else parsed."""
         between = self._between_requests and not self.pipeline
         if between and self._shortcut is not None and self._idle():
-            response = self._shortcut.answer(data, self.server_state.default_headers)
-            if response is not None:
-                self._answered_at_once(response)
+            answer = self._shortcut.answer(data)
+            if answer is not None:
+                self._answered_at_once(*answer)
                 return
         begun = self._begun
         super().data_received(data)
@@ -86,10 +84,14 @@ class ShortcutRequests(HttpToolsProtocol):
             and not self.transport.is_closing()
         )
 
-    def _answered_at_once(self, response: bytes) -> None:
-        """Send a shortcut's response; the connection then waits for the next request."""
+    def _answered_at_once(self, status: int, headers: Sequence[Header], body: bytes) -> None:
+        """Send a shortcut's answer as uvicorn would; the connection then waits for the next request."""
+        head = [STATUS_LINE[status]]
+        for name, value in (*self.server_state.default_headers, *headers):
+            head += (name, b": ", value, b"\r\n")
+        head += (b"\r\n", body)
         self._unset_keepalive_if_required()
-        self.transport.write(response)
+        self.transport.write(b"".join(head))
         self.server_state.total_requests += 1
         self.request_answered()
         self.timeout_keep_alive_task = self.loop.call_later(

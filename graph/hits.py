@@ -33,7 +33,6 @@ MAX_KNOWN: Final = 2048
 MAX_REQUEST_BYTES: Final = 4096
 """The largest request kept."""
 
-_STATUS_LINES: Final = {200: b"HTTP/1.1 200 OK\r\n", 304: b"HTTP/1.1 304 Not Modified\r\n"}
 _OK = GRAPHQL_REQUESTS.labels("ok")
 _HIT = ANSWERS.labels("hit")
 _NOT_MODIFIED = ANSWERS.labels("not_modified")
@@ -77,8 +76,8 @@ class KnownRequests:
             del known[next(iter(known))]
         known[request] = _Meaning(key, channel, if_none_match, tuple(added))
 
-    def answer(self, request: bytes, default_headers: Sequence[Header]) -> bytes | None:
-        """The HTTP response to a known request, its stored answer fresh; else ``None``."""
+    def answer(self, request: bytes) -> tuple[int, list[Header], bytes] | None:
+        """The status, headers and body of a known request's fresh stored answer; else ``None``."""
         if len(request) > MAX_REQUEST_BYTES:  # a large body's first bytes: not even hashed
             return None
         meaning = self._known.get(request)
@@ -91,12 +90,9 @@ class KnownRequests:
         if not self._budget.take_at_once(meaning.channel, None, 1):
             return None  # the gate waits for the counters, or refuses
         status, headers, body = stored_response(stored, HIT, meaning.if_none_match, time.time())
-        head = [_STATUS_LINES[status]]
-        for name, value in (*default_headers, *headers, *meaning.added):
-            head += (name, b": ", value, b"\r\n")
-        head += (b"\r\n", body)
+        headers += meaning.added
         _OK.inc()
         KNOWN_REQUEST_ANSWERS.inc()
         (_NOT_MODIFIED if status == 304 else _HIT).inc()
         GRAPHQL_LATENCY.observe(time.perf_counter() - started)
-        return b"".join(head)
+        return status, headers, body
