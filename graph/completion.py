@@ -24,6 +24,7 @@ from comptoir.graph.plan import (
     NON_NULL,
     OBJECT,
     FieldPlan,
+    ObjectRunner,
     SelectionPlan,
     Shape,
     planner_for,
@@ -35,7 +36,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _INFO_HEAD = ("field_name", "field_nodes", "return_type", "parent_type", "path")
 
-SYNC_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
+SYNC_TYPES: frozenset[type] = frozenset({dict, list, str, int, float, bool, type(None)})
 """Types no awaitable check accepts (strawberry's check starts with the same ones): not asked."""
 
 tuple_of = tuple.__new__
@@ -54,9 +55,17 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
         self._planner = planner_for(self.schema)
         self._info_class: type[GraphQLResolveInfo[Any]] | None = None
         self._info_tail: tuple[Any, ...] = ()
+        self.not_awaitable: frozenset[type] | set[type] = SYNC_TYPES
+        """Types whose values are known not to be awaitable: not asked."""
+        self.plain_objects: frozenset[type] | set[type] = frozenset()
+        """Types of values known to be neither awaitable, nor an exception, nor None."""
 
     def _object(self, plan: SelectionPlan, source: Any, path: Path | None) -> Any:
         """The fields of ``plan`` on ``source``: a dict, or an awaitable of it."""
+        raise NotImplementedError
+
+    def _runner(self, plan: SelectionPlan) -> ObjectRunner:
+        """The function answering ``plan``'s fields on a source."""
         raise NotImplementedError
 
     def _info(self, field: FieldPlan, path: Path) -> GraphQLResolveInfo[Any]:
@@ -246,27 +255,44 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
         inner = item_shape.of if item_shape.kind == NON_NULL else item_shape
         leaves = inner is not None and inner.kind == LEAF  # a leaf needs its path only on error
         # Items of an object type without is_type_of go straight to the object's plan.
-        plan = None
+        run = None
         if inner is not None and inner.kind == OBJECT and inner.type.is_type_of is None:
             plan = field.children.get(inner.type) or self._child(field, inner.type)
+            run = plan.run or self._runner(plan)
         is_awaitable = self.is_awaitable
+        plain_objects = self.plain_objects if run is not None else ()
         results: list[Any] = []
         pending: list[int] | None = None
         iterator = iter(value)
         try:
             for index, item in enumerate(iterator):
+                if type(item) in plain_objects:  # the usual item: its object's plan at once
+                    object_path = tuple_of(Path, (path, index, None))
+                    try:
+                        completed = run(self, item, object_path)  # type: ignore[misc]
+                    except Exception as raw_error:
+                        self._field_error(raw_error, field, object_path, item_shape)
+                        results.append(None)
+                        continue
+                    if type(completed) is dict:
+                        results.append(completed)
+                        continue
+                    results.append(
+                        self._item_completed_later(field, item_shape, completed, object_path)
+                    )
+                    if pending is None:
+                        pending = [index]
+                    else:
+                        pending.append(index)
+                    continue
                 item_path = None if leaves else tuple_of(Path, (path, index, None))
                 if type(item) not in SYNC_TYPES and is_awaitable(item):
                     item_path = item_path or tuple_of(Path, (path, index, None))
                     results.append(self._item_later(field, item_shape, item, item_path, info))
                 else:
                     try:
-                        if (
-                            plan is not None
-                            and item is not None
-                            and not isinstance(item, Exception)
-                        ):
-                            completed = self._object(plan, item, item_path)
+                        if run is not None and item is not None and not isinstance(item, Exception):
+                            completed = run(self, item, item_path)
                         else:
                             completed = self._complete(field, item_shape, item, item_path, info)
                     except Exception as raw_error:

@@ -23,18 +23,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from decimal import Decimal
 from types import GeneratorType
 from typing import Any, cast
 
-from comptoir.graph.completion import SYNC_TYPES, PlanCompletion, gathered, tuple_of
+from comptoir.graph.compiled import compile_plan
+from comptoir.graph.completion import SYNC_TYPES, PlanCompletion, tuple_of
+from comptoir.graph.field_access import NEEDS_INFO
 from comptoir.graph.plan import (
-    MAX_INT,
-    MIN_INT,
     OBJECT,
     PER_REQUEST,
     PLAIN,
     TYPENAME,
     FieldPlan,
+    ObjectRunner,
     OperationPlan,
     SelectionPlan,
 )
@@ -57,8 +59,16 @@ log = logging.getLogger("comptoir.graph")
 MAX_PLAIN_TYPES = 4096
 """How many types :func:`is_awaitable` remembers as never awaitable."""
 
-_PLAIN_TYPES: set[type] = set()
-_OBJECT_GETATTRIBUTE: Any = object.__getattribute__
+_NOT_AWAITABLE: set[type] = set(SYNC_TYPES)
+"""The types :func:`is_awaitable` answers ``False`` for without looking further."""
+
+_PLAIN_OBJECTS: set[type] = set()
+"""Of those, the ones an object's plan may run on as they are: not an exception, not None."""
+
+_GENERIC_GETATTRIBUTE: frozenset[Any] = frozenset(
+    {object.__getattribute__, Decimal.__getattribute__}  # Decimal's: the generic lookup, in C
+)
+"""Attribute lookups that find an instance's attributes on its class alone."""
 
 
 def is_awaitable(value: Any) -> bool:
@@ -69,20 +79,23 @@ def is_awaitable(value: Any) -> bool:
     Whether a value can be awaited is decided by its type, except for a
     generator (a generator-based coroutine is one) and a type that answers
     attribute lookups itself (``__getattr__``, ``__getattribute__``): such
-    types are checked every time, the others once.
+    types are checked every time, the others once. An enum's class has a
+    ``__getattr__`` of its metaclass's, which its members' lookups never use.
     """
     kind = type(value)
-    if kind in _PLAIN_TYPES:
+    if kind in _NOT_AWAITABLE:
         return False
     if optimized_is_awaitable(value):
         return True
     if (
         kind is not GeneratorType
-        and kind.__getattribute__ is _OBJECT_GETATTRIBUTE
-        and not hasattr(kind, "__getattr__")
-        and len(_PLAIN_TYPES) < MAX_PLAIN_TYPES
+        and kind.__getattribute__ in _GENERIC_GETATTRIBUTE
+        and not any("__getattr__" in vars(base) for base in kind.__mro__)
+        and len(_NOT_AWAITABLE) < MAX_PLAIN_TYPES
     ):
-        _PLAIN_TYPES.add(kind)
+        _NOT_AWAITABLE.add(kind)
+        if not issubclass(kind, Exception):
+            _PLAIN_OBJECTS.add(kind)
     return False
 
 
@@ -92,6 +105,9 @@ class PlanExecutor(PlanCompletion):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._request_args: dict[FieldPlan, dict[str, Any]] = {}
+        if self.is_awaitable is is_awaitable:  # else only the types no check accepts
+            self.not_awaitable = _NOT_AWAITABLE
+            self.plain_objects = _PLAIN_OBJECTS
 
     def planned(self) -> bool:
         """Whether this operation runs on a plan (else on graphql-core's own path)."""
@@ -150,7 +166,9 @@ class PlanExecutor(PlanCompletion):
                 for field in pending.pop().fields:
                     for shape in field.shape.walk():
                         if shape.kind == OBJECT:
-                            pending.append(self._child(field, shape.type))
+                            child = self._child(field, shape.type)
+                            self._runner(child)
+                            pending.append(child)
                             await asyncio.sleep(0)
         except Exception:  # the operation plans it itself, and reports what fails
             log.debug("planning ahead failed", exc_info=True)
@@ -182,48 +200,14 @@ class PlanExecutor(PlanCompletion):
 
     def _object(self, plan: SelectionPlan, source: Any, path: Path | None) -> Any:
         """The fields of ``plan`` on ``source``: a dict, or an awaitable of it."""
-        results: dict[str, Any] = {}
-        pending: list[str] | None = None
-        is_awaitable = self.is_awaitable
-        try:
-            for mode, key, read, attribute, fast, field in plan.entries:
-                if mode == PLAIN:
-                    try:
-                        value = read(source, attribute)
-                    except Exception as raw_error:
-                        self._field_error(
-                            raw_error, field, tuple_of(Path, (path, key, plan.type_name))
-                        )
-                        results[key] = None
-                        continue
-                    # str, bool and int values that serialize to themselves
-                    if type(value) is fast and (
-                        fast is not int or MIN_INT <= value <= MAX_INT  # type: ignore[operator]
-                    ):
-                        results[key] = value
-                        continue
-                    if value is None and not field.non_null:
-                        results[key] = None
-                        continue
-                    result = self._value(field, value, path)
-                elif mode == TYPENAME:
-                    results[key] = plan.type_name
-                    continue
-                else:
-                    result = self._resolve(field, source, path)
-                results[key] = result
-                if type(result) not in SYNC_TYPES and is_awaitable(result):
-                    if pending is None:
-                        pending = [key]
-                    else:
-                        pending.append(key)
-        except Exception:
-            if pending:  # other fields' awaitables may fail too: settle them
-                self.settle_in_background([results[key] for key in pending])
-            raise
-        if pending is None:
-            return results
-        return gathered(results, pending)
+        return (plan.run or self._runner(plan))(self, source, path)
+
+    def _runner(self, plan: SelectionPlan) -> ObjectRunner:
+        """``plan`` compiled (:mod:`comptoir.graph.compiled`), once."""
+        run = plan.run
+        if run is None:
+            run = plan.run = compile_plan(plan)
+        return run
 
     def _serially(self, plan: SelectionPlan, source: Any) -> Any:
         """The root fields of a mutation, each one started once the previous one is done."""
@@ -268,13 +252,20 @@ class PlanExecutor(PlanCompletion):
     def _resolve(self, field: FieldPlan, source: Any, parent_path: Path | None) -> Any:
         """Call the field's resolver and complete what it returns."""
         path = tuple_of(Path, (parent_path, field.key, field.parent_name))
-        info = self._info(field, path)
+        info = None
         try:
             args = field.args if field.args_mode < PER_REQUEST else self._arguments(field)
             direct = field.direct
             if direct is not None and not args:
-                value = direct.call(source, direct.make_info(info, direct.definition))
+                context_call = direct.context_call
+                value = (
+                    NEEDS_INFO if context_call is None else context_call(source, self.context_value)
+                )
+                if value is NEEDS_INFO:
+                    info = self._info(field, path)
+                    value = direct.call(source, direct.make_info(info, direct.definition))
             else:
+                info = self._info(field, path)
                 resolve = field.field.resolve or self.field_resolver
                 value = resolve(source, info, **args)
             if type(value) not in SYNC_TYPES and self.is_awaitable(value):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from graphql import GraphQLField, GraphQLResolveInfo, GraphQLSchema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -38,6 +38,18 @@ BASIC_RESOLVER = "_get_basic_result"
 
 WRAPPED_RESOLVERS = frozenset({"_resolver", "_async_resolver"})
 """The names strawberry gives its wrapper around a field's own resolver."""
+
+CONTEXT_CALL = "comptoir_context_call"
+"""The attribute by which a resolver offers a call that needs only the request's context.
+
+``call(source, context)`` answers as the resolver would when called with no
+argument value and an info of that context, or answers :data:`NEEDS_INFO`
+when it cannot: the resolver is then called as usual. The executor builds no
+resolve info for a field answered that way.
+"""
+
+NEEDS_INFO: Final = object()
+"""What a context call answers when the resolver must be called with its info after all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,8 @@ class DirectCall:
     """Builds the ``strawberry.Info`` from graphql-core's resolve info and the field."""
     definition: StrawberryField
     """The strawberry field, which every ``Info`` carries."""
+    context_call: Callable[[Any, Any], Any] | None = None
+    """The resolver's call on the request's context alone, if it offers one (:data:`CONTEXT_CALL`)."""
 
 
 def definition_of(field: GraphQLField) -> StrawberryField | None:
@@ -134,7 +148,13 @@ class FieldAccess:
             ),
             info_name=resolver.info_parameter.name if resolver.info_parameter else None,
         )
-        return DirectCall(call=call, make_info=self.make_info, definition=definition)
+        context_call = getattr(function, CONTEXT_CALL, None)
+        return DirectCall(
+            call=call,
+            make_info=self.make_info,
+            definition=definition,
+            context_call=context_call if callable(context_call) else None,
+        )
 
 
 def _info_maker(

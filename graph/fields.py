@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, cast
 
 import strawberry
-from comptoir.graph.context import GraphInfo
+from comptoir.graph.context import GraphContext, GraphInfo
 from comptoir.graph.errors import source_error
+from comptoir.graph.field_access import CONTEXT_CALL, NEEDS_INFO
 from comptoir.graph.lookahead import READS, reads_below
 from comptoir.resolvers.prefetch import CatalogReads, prefetch
 from comptoir.resolvers.scope import RequestScope
@@ -82,8 +83,15 @@ def catalog_field(
                 return run(self, scope)
             return later(self, info)
 
+        def in_context(self: R, context: GraphContext) -> T | object:
+            scope = context.scope
+            if scope.catalog.is_loaded(reads, self.products):
+                return run(self, scope)
+            return NEEDS_INFO  # loading it reads the selection below: see ``later``
+
         resolve.__name__ = compute.__name__
         resolve.__doc__ = compute.__doc__
+        setattr(resolve, CONTEXT_CALL, in_context)
         built = strawberry.field(
             resolver=resolve,
             description=description,

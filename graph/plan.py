@@ -214,17 +214,21 @@ class FieldPlan:
         self.args_mode, self.args = _plan_arguments(field, node, hide_suggestions)
 
 
+ObjectRunner = Callable[[Any, Any, Any], Any]
+"""A selection compiled to a function: ``run(executor, source, path)`` answers an object's fields."""
+
+
 class SelectionPlan:
     """The fields selected on one object type, in response order."""
 
-    __slots__ = ("entries", "fields", "type", "type_name")
+    __slots__ = ("fields", "run", "type", "type_name")
 
     def __init__(self, type_: GraphQLObjectType, fields: list[FieldPlan]) -> None:
         self.type = type_
         self.type_name = type_.name
         self.fields = fields
-        self.entries = tuple((f.mode, f.key, f.read, f.attribute, f.fast, f) for f in fields)
-        """What the executor's loop reads of each field, unpacked at once."""
+        self.run: ObjectRunner | None = None
+        """The selection compiled (:mod:`comptoir.graph.compiled`), once the executor has."""
 
 
 class OperationPlan:

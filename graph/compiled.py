@@ -1,0 +1,383 @@
+"""Selection plans compiled to Python: the executor's work on one selection, unrolled once per plan.
+
+:class:`~comptoir.graph.executor.PlanExecutor` answers an object's fields by
+looping over its plan: for each field, branch on how it is answered, read the
+attribute through the schema's default resolver or call the resolver through
+``_resolve``, then complete the value through ``_complete``. A category page
+does that for some seven hundred objects of a dozen plans, and on CPython every
+call and every branch costs. Each plan is therefore turned, once, into a
+function of its own: one block per field, in response order, with
+
+- a plain attribute read by name (``source.name`` is what the default
+  resolver's ``getattr(source, "name")`` does);
+- a resolver called directly (see :mod:`comptoir.graph.field_access`), on the
+  request's context alone when it offers that, its resolve info built only
+  when it is called with one;
+- the value completed for the field's own type: a built-in scalar's value that
+  is its own serialization kept, a leaf serialized, an object run through its
+  own compiled plan, a list handed to the executor's list completion.
+
+Everything else — an awaitable, an error, an abstract type, an argument
+value, a value of an unexpected type — takes the executor's general methods at
+the same point, so the answers, errors and paths are the same:
+``tests/graph/test_executor.py`` holds every planned operation, compiled, to
+graphql-core's answers, and ``tests/graph/test_compiled.py`` checks that the
+category page's plans take the fast forms.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any
+
+from comptoir.graph.completion import SYNC_TYPES, gathered
+from comptoir.graph.field_access import NEEDS_INFO
+from comptoir.graph.plan import (
+    LEAF,
+    LIST,
+    MAX_INT,
+    MIN_INT,
+    NON_NULL,
+    OBJECT,
+    PER_REQUEST,
+    PLAIN,
+    TYPENAME,
+    FieldPlan,
+    ObjectRunner,
+    SelectionPlan,
+    Shape,
+)
+from graphql.pyutils import Path, Undefined
+
+
+def _fast_check(fast: type | None) -> str | None:
+    """The test that a value is its own serialization (the executor's own test)."""
+    if fast is str:
+        return "type(value) is str"
+    if fast is bool:
+        return "type(value) is bool"
+    if fast is int:
+        return "type(value) is int and MIN_INT <= value <= MAX_INT"
+    return None
+
+
+def _readable(attribute: str) -> bool:
+    return attribute.isidentifier() and not keyword.iskeyword(attribute)
+
+
+def _plain_object(shape: Shape) -> bool:
+    """Whether ``shape`` is an object type (or a non-null one) completed by its plan alone."""
+    inner = shape.of if shape.kind == NON_NULL else shape
+    return inner is not None and inner.kind == OBJECT and inner.type.is_type_of is None
+
+
+class _Source:
+    """The function being written: its lines and the names its body reads."""
+
+    def __init__(self, plan: SelectionPlan) -> None:
+        self.names: dict[str, Any] = {
+            "SYNC_TYPES": SYNC_TYPES,
+            "gathered": gathered,
+            "NEEDS_INFO": NEEDS_INFO,
+            "Path": Path,
+            "Undefined": Undefined,
+            "tuple_of": tuple.__new__,
+            "MIN_INT": MIN_INT,
+            "MAX_INT": MAX_INT,
+            "TYPE_NAME": plan.type_name,
+        }
+        self.lines: list[str] = []
+        self.uses_context = False
+        self.uses_plain = False
+
+    def name(self, prefix: str, index: int, value: Any) -> str:
+        name = f"{prefix}{index}"
+        self.names[name] = value
+        return name
+
+    def add(self, indent: int, *lines: str) -> None:
+        self.lines.extend(" " * indent + line for line in lines)
+
+    def pending(self, indent: int, key: str) -> None:
+        """``result`` stored under ``key``, noted as pending when it is an awaitable."""
+        self.add(
+            indent,
+            f"results[{key}] = result",
+            "if type(result) not in known and ex.is_awaitable(result):",
+            "    if pending is None:",
+            f"        pending = [{key}]",
+            "    else:",
+            f"        pending.append({key})",
+        )
+
+    def child_run(self, indent: int, index: int, field: FieldPlan, shape: Shape) -> None:
+        """``run``: the compiled plan of the object type under ``shape``."""
+        inner = shape.of if shape.kind == NON_NULL else shape
+        assert inner is not None
+        children = self.name("C", index, field.children)
+        object_type = self.name("T", index, inner.type)
+        self.add(
+            indent,
+            f"child = {children}.get({object_type})",
+            "run = None if child is None else child.run",
+            "if run is None:",
+            f"    run = ex._runner(ex._child(F{index}, {object_type}))",
+        )
+
+
+def _plain(source: _Source, index: int, field: FieldPlan, key: str) -> None:
+    """One turn of the executor's loop for a plain attribute."""
+    if field.read is getattr and _readable(field.attribute):
+        read = f"source.{field.attribute}"
+    else:
+        read = f"{source.name('R', index, field.read)}(source, {source.name('A', index, field.attribute)})"
+    source.add(
+        8,
+        "try:",
+        f"    value = {read}",
+        "except Exception as raw_error:",
+        f"    ex._field_error(raw_error, F{index}, tuple_of(Path, (path, {key}, TYPE_NAME)))",
+        f"    results[{key}] = None",
+        "else:",
+    )
+    branch = "if"
+    check = _fast_check(field.fast)
+    if check is not None:
+        source.add(12, f"if {check}:", f"    results[{key}] = value")
+        branch = "elif"
+    if not field.non_null:
+        source.add(12, f"{branch} value is None:", f"    results[{key}] = None")
+        branch = "elif"
+    if _plain_object(field.shape):
+        # The executor's _value for an object: its plan, unless the value needs more.
+        source.add(
+            12,
+            f"{branch} (value is not None and value is not Undefined"
+            " and not isinstance(value, Exception)"
+            " and (type(value) in known or not ex.is_awaitable(value))):",
+            f"    p = tuple_of(Path, (path, {key}, TYPE_NAME))",
+        )
+        source.child_run(16, index, field, field.shape)
+        source.add(
+            16,
+            "try:",
+            "    completed = run(ex, value, p)",
+            "except Exception as raw_error:",
+            f"    ex._field_error(raw_error, F{index}, p)",
+            f"    results[{key}] = None",
+            "else:",
+            "    if type(completed) is dict:",
+            f"        results[{key}] = completed",
+            "    else:",
+            f"        result = ex._completed_later(F{index}, completed, p)",
+        )
+        source.pending(24, key)
+        branch = "elif"
+    elif field.leaf is not None:
+        # The executor's _value for a leaf: serialized, unless the value needs more.
+        leaf = source.name("L", index, field.leaf)
+        source.add(
+            12,
+            f"{branch} (value is not None and value is not Undefined"
+            " and not isinstance(value, Exception)"
+            " and (type(value) in known or not ex.is_awaitable(value))):",
+            "    try:",
+            f"        result = {leaf}(value)",
+            "    except Exception as raw_error:",
+            f"        ex._field_error(raw_error, F{index}, tuple_of(Path, (path, {key}, TYPE_NAME)))",
+            f"        results[{key}] = None",
+            "    else:",
+        )
+        source.pending(20, key)
+        branch = "elif"
+    indent = 12 if branch == "if" else 16
+    if branch != "if":
+        source.add(12, "else:")
+    source.add(indent, f"result = ex._value(F{index}, value, path)")
+    source.pending(indent, key)
+
+
+def _completion(source: _Source, index: int, field: FieldPlan) -> None:
+    """``result``: ``value`` (what the resolver gave, not awaitable) completed for the field."""
+    shape = field.shape
+    inner = shape.of if shape.kind == NON_NULL else shape
+    assert inner is not None
+    if inner.kind not in (LEAF, OBJECT, LIST) or (
+        inner.kind == OBJECT and not _plain_object(shape)
+    ):
+        source.add(
+            16,
+            f"completed = ex._complete(F{index}, F{index}.shape, value, p, None)",
+            "if type(completed) not in known and ex.is_awaitable(completed):",
+            f"    completed = ex._completed_later(F{index}, completed, p)",
+            "result = completed",
+        )
+        return
+    source.add(16, "if isinstance(value, Exception):", "    raise value")
+    if shape.kind == NON_NULL:
+        message = source.name("M", index, field.null_message)
+        source.add(16, "if value is None or value is Undefined:", f"    raise TypeError({message})")
+        indent = 16
+    else:
+        source.add(16, "if value is None or value is Undefined:", "    result = None", "else:")
+        indent = 20
+    if inner.kind == LEAF:
+        leaf = source.name("L", index, inner.complete_leaf)
+        check = _fast_check(inner.fast)
+        if check is None:
+            source.add(indent, f"result = {leaf}(value)")
+        else:
+            source.add(
+                indent, f"if {check}:", "    result = value", "else:", f"    result = {leaf}(value)"
+            )
+    elif inner.kind == OBJECT:
+        source.child_run(indent, index, field, shape)
+        source.add(
+            indent,
+            "completed = run(ex, value, p)",
+            "result = completed if type(completed) is dict"
+            f" else ex._completed_later(F{index}, completed, p)",
+        )
+    else:
+        list_shape = source.name("S", index, inner)
+        item_shape = inner.of
+        assert item_shape is not None
+        generic = [
+            f"completed = ex._complete_list(F{index}, {list_shape}, value, p, None)",
+            "if type(completed) not in known and ex.is_awaitable(completed):",
+            f"    completed = ex._completed_later(F{index}, completed, p)",
+            "result = completed",
+        ]
+        if not _plain_object(item_shape):
+            source.add(indent, *generic)
+            return
+        # A list of objects the executor knows to be plain: each item through its plan.
+        source.uses_plain = True
+        items = source.name("IS", index, item_shape)
+        source.add(indent, "if type(value) is list and plain.issuperset(map(type, value)):")
+        source.child_run(indent + 4, index, field, item_shape)
+        source.add(
+            indent + 4,
+            "items = []",
+            "waiting = None",
+            "try:",
+            "    for position, item in enumerate(value):",
+            "        ip = tuple_of(Path, (p, position, None))",
+            "        try:",
+            "            done = run(ex, item, ip)",
+            "        except Exception as raw_error:",
+            f"            ex._field_error(raw_error, F{index}, ip, {items})",
+            "            items.append(None)",
+            "            continue",
+            "        if type(done) is dict:",
+            "            items.append(done)",
+            "            continue",
+            f"        items.append(ex._item_completed_later(F{index}, {items}, done, ip))",
+            "        if waiting is None:",
+            "            waiting = [position]",
+            "        else:",
+            "            waiting.append(position)",
+            "except Exception:",
+            "    if waiting:",
+            "        ex.settle_in_background([items[position] for position in waiting])",
+            "    raise",
+            "if waiting is None:",
+            "    result = items",
+            "else:",
+            f"    result = ex._completed_later(F{index}, gathered(items, waiting), p)",
+        )
+        source.add(indent, "else:")
+        source.add(indent + 4, *generic)
+
+
+def _direct(source: _Source, index: int, field: FieldPlan, key: str) -> None:
+    """The executor's _resolve for a resolver called directly, inlined."""
+    direct = field.direct
+    assert direct is not None
+    call = source.name("CALL", index, direct.call)
+    make = source.name("MAKE", index, direct.make_info)
+    definition = source.name("DEF", index, direct.definition)
+    called = f"{call}(source, {make}(ex._info(F{index}, p), {definition}))"
+    source.add(8, f"p = tuple_of(Path, (path, {key}, TYPE_NAME))", "try:")
+    if direct.context_call is not None:
+        source.uses_context = True
+        in_context = source.name("CTX", index, direct.context_call)
+        source.add(
+            12,
+            f"value = {in_context}(source, context)",
+            "if value is NEEDS_INFO:",
+            f"    value = {called}",
+        )
+    else:
+        source.add(12, f"value = {called}")
+    source.add(
+        12,
+        "if type(value) not in known and ex.is_awaitable(value):",
+        f"    result = ex._complete_later(F{index}, value, p, None)",
+        "else:",
+    )
+    _completion(source, index, field)
+    source.add(
+        8,
+        "except Exception as raw_error:",
+        f"    ex._field_error(raw_error, F{index}, p)",
+        "    result = None",
+    )
+    source.pending(8, key)
+
+
+def _inlined(field: FieldPlan) -> bool:
+    """Whether ``field``'s resolver call is inlined (else the executor's ``_resolve`` runs)."""
+    return (
+        field.direct is not None
+        and field.args_mode < PER_REQUEST
+        and not field.args
+        and not field.needs_info
+    )
+
+
+def source_of(plan: SelectionPlan) -> tuple[str, dict[str, Any]]:
+    """The Python source of ``plan``'s runner, and the names it reads."""
+    source = _Source(plan)
+    for index, field in enumerate(plan.fields):
+        key = repr(field.key)
+        source.name("F", index, field)
+        if field.mode == TYPENAME:
+            source.add(8, f"results[{key}] = TYPE_NAME")
+        elif field.mode == PLAIN:
+            _plain(source, index, field, key)
+        elif _inlined(field):
+            _direct(source, index, field, key)
+        else:
+            source.add(8, f"result = ex._resolve(F{index}, source, path)")
+            source.pending(8, key)
+    head = [
+        "def run(ex, source, path):",
+        "    results = {}",
+        "    pending = None",
+        "    known = ex.not_awaitable",
+    ]
+    if source.uses_context:
+        head.append("    context = ex.context_value")
+    if source.uses_plain:
+        head.append("    plain = ex.plain_objects")
+    body = source.lines or ["        pass"]
+    tail = [
+        "    except Exception:",
+        "        if pending:",
+        "            ex.settle_in_background([results[key] for key in pending])",
+        "        raise",
+        "    if pending is None:",
+        "        return results",
+        "    return gathered(results, pending)",
+    ]
+    return "\n".join([*head, "    try:", *body, *tail]) + "\n", source.names
+
+
+def compile_plan(plan: SelectionPlan) -> ObjectRunner:
+    """``plan``'s runner: the executor's work on it, unrolled into a function of its own."""
+    text, names = source_of(plan)
+    code = compile(text, f"<selection {plan.type_name}>", "exec")
+    exec(code, names)  # noqa: S102  # source written above from the plan itself
+    runner: ObjectRunner = names["run"]
+    return runner
