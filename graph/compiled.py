@@ -30,7 +30,7 @@ from __future__ import annotations
 import keyword
 from typing import Any
 
-from comptoir.graph.completion import SYNC_TYPES, gathered
+from comptoir.graph.completion import SYNC_TYPES, gathered, noted
 from comptoir.graph.field_access import NEEDS_INFO
 from comptoir.graph.plan import (
     LEAF,
@@ -44,6 +44,7 @@ from comptoir.graph.plan import (
     TYPENAME,
     FieldPlan,
     ObjectRunner,
+    OperationPlan,
     SelectionPlan,
     Shape,
 )
@@ -78,6 +79,7 @@ class _Source:
         self.names: dict[str, Any] = {
             "SYNC_TYPES": SYNC_TYPES,
             "gathered": gathered,
+            "noted": noted,
             "NEEDS_INFO": NEEDS_INFO,
             "Path": Path,
             "Undefined": Undefined,
@@ -104,10 +106,7 @@ class _Source:
             indent,
             f"results[{key}] = result",
             "if type(result) not in known and ex.is_awaitable(result):",
-            "    if pending is None:",
-            f"        pending = [{key}]",
-            "    else:",
-            f"        pending.append({key})",
+            f"    pending = noted(pending, {key})",
         )
 
     def child_run(self, indent: int, index: int, field: FieldPlan, shape: Shape) -> None:
@@ -119,9 +118,7 @@ class _Source:
         self.add(
             indent,
             f"child = {children}.get({object_type})",
-            "run = None if child is None else child.run",
-            "if run is None:",
-            f"    run = ex._runner(ex._child(F{index}, {object_type}))",
+            f"run = (child and child.run) or ex._child_runner(F{index}, {object_type})",
         )
 
 
@@ -136,158 +133,71 @@ def _plain(source: _Source, index: int, field: FieldPlan, key: str) -> None:
         "try:",
         f"    value = {read}",
         "except Exception as raw_error:",
-        f"    ex._field_error(raw_error, F{index}, tuple_of(Path, (path, {key}, TYPE_NAME)))",
-        f"    results[{key}] = None",
+        f"    ex._plain_error(raw_error, F{index}, path, results)",
         "else:",
     )
-    branch = "if"
+    rest = f"pending = ex._plain_value(F{index}, value, path, results, pending)"
     check = _fast_check(field.fast)
     if check is not None:
-        source.add(12, f"if {check}:", f"    results[{key}] = value")
-        branch = "elif"
-    if not field.non_null:
-        source.add(12, f"{branch} value is None:", f"    results[{key}] = None")
-        branch = "elif"
-    if _plain_object(field.shape):
-        # The executor's _value for an object: its plan, unless the value needs more.
+        source.add(12, f"if {check}:", f"    results[{key}] = value", "else:", f"    {rest}")
+    elif _plain_object(field.shape):
+        # A plain object: its plan at once, anything else as the loop does it.
+        source.uses_plain = True
         source.add(
-            12,
-            f"{branch} (value is not None and value is not Undefined"
-            " and not isinstance(value, Exception)"
-            " and (type(value) in known or not ex.is_awaitable(value))):",
-            f"    p = tuple_of(Path, (path, {key}, TYPE_NAME))",
+            12, "if type(value) in plain:", f"    p = tuple_of(Path, (path, {key}, TYPE_NAME))"
         )
         source.child_run(16, index, field, field.shape)
         source.add(
             16,
             "try:",
-            "    completed = run(ex, value, p)",
+            "    result = run(ex, value, p)",
             "except Exception as raw_error:",
             f"    ex._field_error(raw_error, F{index}, p)",
-            f"    results[{key}] = None",
+            "    result = None",
             "else:",
-            "    if type(completed) is dict:",
-            f"        results[{key}] = completed",
-            "    else:",
-            f"        result = ex._completed_later(F{index}, completed, p)",
+            "    if type(result) is not dict:",
+            f"        result = ex._completed_later(F{index}, result, p)",
+            f"        pending = noted(pending, {key})",
+            f"results[{key}] = result",
         )
-        source.pending(24, key)
-        branch = "elif"
-    elif field.leaf is not None:
-        # The executor's _value for a leaf: serialized, unless the value needs more.
-        leaf = source.name("L", index, field.leaf)
-        source.add(
-            12,
-            f"{branch} (value is not None and value is not Undefined"
-            " and not isinstance(value, Exception)"
-            " and (type(value) in known or not ex.is_awaitable(value))):",
-            "    try:",
-            f"        result = {leaf}(value)",
-            "    except Exception as raw_error:",
-            f"        ex._field_error(raw_error, F{index}, tuple_of(Path, (path, {key}, TYPE_NAME)))",
-            f"        results[{key}] = None",
-            "    else:",
-        )
-        source.pending(20, key)
-        branch = "elif"
-    indent = 12 if branch == "if" else 16
-    if branch != "if":
-        source.add(12, "else:")
-    source.add(indent, f"result = ex._value(F{index}, value, path)")
-    source.pending(indent, key)
+        source.add(12, "else:", f"    {rest}")
+    else:
+        source.add(12, rest)
 
 
 def _completion(source: _Source, index: int, field: FieldPlan) -> None:
-    """``result``: ``value`` (what the resolver gave, not awaitable) completed for the field."""
+    """``result``: ``value``, what the resolver gave, completed for the field."""
     shape = field.shape
     inner = shape.of if shape.kind == NON_NULL else shape
     assert inner is not None
-    if inner.kind not in (LEAF, OBJECT, LIST) or (
-        inner.kind == OBJECT and not _plain_object(shape)
-    ):
+    generic = f"result = ex._resolved(F{index}, value, p)"
+    check = _fast_check(inner.fast) if inner.kind == LEAF else None
+    if check is not None:
+        source.add(12, f"if {check}:", "    result = value", "else:", f"    {generic}")
+    elif _plain_object(shape):
+        source.uses_plain = True
+        source.add(12, "if type(value) in plain:")
+        source.child_run(16, index, field, shape)
         source.add(
             16,
-            f"completed = ex._complete(F{index}, F{index}.shape, value, p, None)",
-            "if type(completed) not in known and ex.is_awaitable(completed):",
-            f"    completed = ex._completed_later(F{index}, completed, p)",
-            "result = completed",
+            "result = run(ex, value, p)",
+            "if type(result) is not dict:",
+            f"    result = ex._completed_later(F{index}, result, p)",
         )
-        return
-    source.add(16, "if isinstance(value, Exception):", "    raise value")
-    if shape.kind == NON_NULL:
-        message = source.name("M", index, field.null_message)
-        source.add(16, "if value is None or value is Undefined:", f"    raise TypeError({message})")
-        indent = 16
-    else:
-        source.add(16, "if value is None or value is Undefined:", "    result = None", "else:")
-        indent = 20
-    if inner.kind == LEAF:
-        leaf = source.name("L", index, inner.complete_leaf)
-        check = _fast_check(inner.fast)
-        if check is None:
-            source.add(indent, f"result = {leaf}(value)")
-        else:
-            source.add(
-                indent, f"if {check}:", "    result = value", "else:", f"    result = {leaf}(value)"
-            )
-    elif inner.kind == OBJECT:
-        source.child_run(indent, index, field, shape)
-        source.add(
-            indent,
-            "completed = run(ex, value, p)",
-            "result = completed if type(completed) is dict"
-            f" else ex._completed_later(F{index}, completed, p)",
-        )
-    else:
-        list_shape = source.name("S", index, inner)
-        item_shape = inner.of
-        assert item_shape is not None
-        generic = [
-            f"completed = ex._complete_list(F{index}, {list_shape}, value, p, None)",
-            "if type(completed) not in known and ex.is_awaitable(completed):",
-            f"    completed = ex._completed_later(F{index}, completed, p)",
-            "result = completed",
-        ]
-        if not _plain_object(item_shape):
-            source.add(indent, *generic)
-            return
-        # A list of objects the executor knows to be plain: each item through its plan.
+        source.add(12, "else:", f"    {generic}")
+    elif inner.kind == LIST and inner.of is not None and _plain_object(inner.of):
+        # A list of plain objects: each through the item type's plan, in one call.
         source.uses_plain = True
-        items = source.name("IS", index, item_shape)
-        source.add(indent, "if type(value) is list and plain.issuperset(map(type, value)):")
-        source.child_run(indent + 4, index, field, item_shape)
+        items = source.name("IS", index, inner.of)
+        source.add(12, "if type(value) is list and plain.issuperset(map(type, value)):")
+        source.child_run(16, index, field, inner.of)
         source.add(
-            indent + 4,
-            "items = []",
-            "waiting = None",
-            "try:",
-            "    for position, item in enumerate(value):",
-            "        ip = tuple_of(Path, (p, position, None))",
-            "        try:",
-            "            done = run(ex, item, ip)",
-            "        except Exception as raw_error:",
-            f"            ex._field_error(raw_error, F{index}, ip, {items})",
-            "            items.append(None)",
-            "            continue",
-            "        if type(done) is dict:",
-            "            items.append(done)",
-            "            continue",
-            f"        items.append(ex._item_completed_later(F{index}, {items}, done, ip))",
-            "        if waiting is None:",
-            "            waiting = [position]",
-            "        else:",
-            "            waiting.append(position)",
-            "except Exception:",
-            "    if waiting:",
-            "        ex.settle_in_background([items[position] for position in waiting])",
-            "    raise",
-            "if waiting is None:",
-            "    result = items",
-            "else:",
-            f"    result = ex._completed_later(F{index}, gathered(items, waiting), p)",
+            16,
+            f"result = ex._plain_list(F{index}, {items}, run, value, p)",
         )
-        source.add(indent, "else:")
-        source.add(indent + 4, *generic)
+        source.add(12, "else:", f"    {generic}")
+    else:
+        source.add(12, generic)
 
 
 def _direct(source: _Source, index: int, field: FieldPlan, key: str) -> None:
@@ -310,12 +220,6 @@ def _direct(source: _Source, index: int, field: FieldPlan, key: str) -> None:
         )
     else:
         source.add(12, f"value = {called}")
-    source.add(
-        12,
-        "if type(value) not in known and ex.is_awaitable(value):",
-        f"    result = ex._complete_later(F{index}, value, p, None)",
-        "else:",
-    )
     _completion(source, index, field)
     source.add(
         8,
@@ -372,6 +276,27 @@ def source_of(plan: SelectionPlan) -> tuple[str, dict[str, Any]]:
         "    return gathered(results, pending)",
     ]
     return "\n".join([*head, "    try:", *body, *tail]) + "\n", source.names
+
+
+COMPILE_ON_RUN = 2
+"""The run of an operation plan at whose start every one of its plans not yet compiled is.
+
+Compiling costs about a millisecond per plan (a category page has fifteen):
+the first run of a document loops over its plans instead, except those
+compiled while it waited for its sources (planning ahead); a second run
+means the document is in use, and its plans are compiled then, once.
+"""
+
+
+def compile_every_plan(operation: OperationPlan) -> None:
+    """Compile every selection of ``operation`` planned so far (and not compiled yet)."""
+    pending = [operation.root]
+    while pending:
+        plan = pending.pop()
+        if plan.run is None:
+            plan.run = compile_plan(plan)
+        for field in plan.fields:
+            pending.extend(field.children.values())
 
 
 def compile_plan(plan: SelectionPlan) -> ObjectRunner:

@@ -322,6 +322,37 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
             return results
         return gathered(results, pending)
 
+    def _plain_list(
+        self, field: FieldPlan, item_shape: Shape, run: ObjectRunner, items: list[Any], path: Path
+    ) -> Any:
+        """A list whose items are all plain objects, each through ``run`` (the item type's plan).
+
+        What :meth:`_complete_list` does with such a list, without asking of each
+        item what it is; the list, or an awaitable of it.
+        """
+        results: list[Any] = []
+        pending: list[int] | None = None
+        try:
+            for index, item in enumerate(items):
+                item_path = tuple_of(Path, (path, index, None))
+                try:
+                    completed = run(self, item, item_path)
+                except Exception as raw_error:
+                    self._field_error(raw_error, field, item_path, item_shape)
+                    results.append(None)
+                    continue
+                if type(completed) is not dict:
+                    completed = self._item_completed_later(field, item_shape, completed, item_path)
+                    pending = noted(pending, index)
+                results.append(completed)
+        except Exception:
+            if pending:
+                self.settle_in_background([results[index] for index in pending])
+            raise
+        if pending is None:
+            return results
+        return self._completed_later(field, gathered(results, pending), path)
+
     async def _item_later(
         self,
         field: FieldPlan,
@@ -347,6 +378,14 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self._field_error(raw_error, field, path, shape)
             return None
+
+
+def noted(pending: list[Any] | None, key: Any) -> list[Any]:
+    """``pending`` with ``key`` added (a list made for the first)."""
+    if pending is None:
+        return [key]
+    pending.append(key)
+    return pending
 
 
 async def gathered(results: Any, pending: Sequence[Any]) -> Any:

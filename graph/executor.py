@@ -27,10 +27,12 @@ from decimal import Decimal
 from types import GeneratorType
 from typing import Any, cast
 
-from comptoir.graph.compiled import compile_plan
-from comptoir.graph.completion import SYNC_TYPES, PlanCompletion, tuple_of
+from comptoir.graph.compiled import COMPILE_ON_RUN, compile_every_plan, compile_plan
+from comptoir.graph.completion import SYNC_TYPES, PlanCompletion, gathered, noted, tuple_of
 from comptoir.graph.field_access import NEEDS_INFO
 from comptoir.graph.plan import (
+    MAX_INT,
+    MIN_INT,
     OBJECT,
     PER_REQUEST,
     PLAIN,
@@ -40,7 +42,16 @@ from comptoir.graph.plan import (
     OperationPlan,
     SelectionPlan,
 )
-from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema, OperationType
+from comptoir.sources.upstream import WRITES
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    OperationType,
+)
 from graphql.execution import execute
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
@@ -127,6 +138,9 @@ class PlanExecutor(PlanCompletion):
             return super().execute_operation(serially)
         try:
             plan = self._planner.operation_plan(self)
+            plan.runs += 1
+            if plan.runs == COMPILE_ON_RUN:
+                compile_every_plan(plan)
             if plan.serial if serially is None else serially:
                 result = self._serially(plan.root, self.root_value)
             else:
@@ -158,17 +172,21 @@ class PlanExecutor(PlanCompletion):
 
         The wait lets the operation's first requests go out first; a turn of
         the loop between plans lets an answer that comes in be read at once.
+        Each plan is also compiled while requests to sources are unanswered:
+        the process would otherwise only wait.
         """
         await asyncio.sleep(PLAN_AHEAD_AFTER_S)
         pending = [plan.root]
         try:
             while pending:
-                for field in pending.pop().fields:
+                selection = pending.pop()
+                if selection.run is None and WRITES.unanswered:
+                    selection.run = compile_plan(selection)
+                    await asyncio.sleep(0)
+                for field in selection.fields:
                     for shape in field.shape.walk():
                         if shape.kind == OBJECT:
-                            child = self._child(field, shape.type)
-                            self._runner(child)
-                            pending.append(child)
+                            pending.append(self._child(field, shape.type))
                             await asyncio.sleep(0)
         except Exception:  # the operation plans it itself, and reports what fails
             log.debug("planning ahead failed", exc_info=True)
@@ -200,14 +218,91 @@ class PlanExecutor(PlanCompletion):
 
     def _object(self, plan: SelectionPlan, source: Any, path: Path | None) -> Any:
         """The fields of ``plan`` on ``source``: a dict, or an awaitable of it."""
-        return (plan.run or self._runner(plan))(self, source, path)
+        run = plan.run
+        if run is not None:
+            return run(self, source, path)
+        return self._loop(plan, source, path)
+
+    def _child_runner(self, field: FieldPlan, object_type: GraphQLObjectType) -> ObjectRunner:
+        """The runner of ``field``'s sub-selection on ``object_type`` (planned on first use)."""
+        return self._runner(self._child(field, object_type))
+
+    def _plain_error(
+        self, raw_error: Exception, field: FieldPlan, path: Path | None, results: dict[str, Any]
+    ) -> None:
+        """A plain attribute that could not be read: reported, and null (or raised, non-null)."""
+        self._field_error(raw_error, field, tuple_of(Path, (path, field.key, field.parent_name)))
+        results[field.key] = None
+
+    def _plain_value(
+        self,
+        field: FieldPlan,
+        value: Any,
+        path: Path | None,
+        results: dict[str, Any],
+        pending: list[str] | None,
+    ) -> list[str] | None:
+        """The loop's turn for a plain attribute's value that is not its own serialization."""
+        key = field.key
+        if value is None and not field.non_null:
+            results[key] = None
+            return pending
+        result = results[key] = self._value(field, value, path)
+        if type(result) not in SYNC_TYPES and self.is_awaitable(result):
+            return noted(pending, key)
+        return pending
 
     def _runner(self, plan: SelectionPlan) -> ObjectRunner:
-        """``plan`` compiled (:mod:`comptoir.graph.compiled`), once."""
+        """``plan``'s compiled function; until it is compiled, the loop over it."""
         run = plan.run
-        if run is None:
-            run = plan.run = compile_plan(plan)
-        return run
+        if run is not None:
+            return run
+        return lambda executor, source, path: executor._loop(plan, source, path)
+
+    def _loop(self, plan: SelectionPlan, source: Any, path: Path | None) -> Any:
+        """The fields of ``plan`` on ``source`` by looping over the plan (not yet compiled)."""
+        results: dict[str, Any] = {}
+        pending: list[str] | None = None
+        is_awaitable = self.is_awaitable
+        try:
+            for mode, key, read, attribute, fast, field in plan.entries:
+                if mode == PLAIN:
+                    try:
+                        value = read(source, attribute)
+                    except Exception as raw_error:
+                        self._field_error(
+                            raw_error, field, tuple_of(Path, (path, key, plan.type_name))
+                        )
+                        results[key] = None
+                        continue
+                    # str, bool and int values that serialize to themselves
+                    if type(value) is fast and (
+                        fast is not int or MIN_INT <= value <= MAX_INT  # type: ignore[operator]
+                    ):
+                        results[key] = value
+                        continue
+                    if value is None and not field.non_null:
+                        results[key] = None
+                        continue
+                    result = self._value(field, value, path)
+                elif mode == TYPENAME:
+                    results[key] = plan.type_name
+                    continue
+                else:
+                    result = self._resolve(field, source, path)
+                results[key] = result
+                if type(result) not in SYNC_TYPES and is_awaitable(result):
+                    if pending is None:
+                        pending = [key]
+                    else:
+                        pending.append(key)
+        except Exception:
+            if pending:  # other fields' awaitables may fail too: settle them
+                self.settle_in_background([results[key] for key in pending])
+            raise
+        if pending is None:
+            return results
+        return gathered(results, pending)
 
     def _serially(self, plan: SelectionPlan, source: Any) -> Any:
         """The root fields of a mutation, each one started once the previous one is done."""
@@ -268,14 +363,24 @@ class PlanExecutor(PlanCompletion):
                 info = self._info(field, path)
                 resolve = field.field.resolve or self.field_resolver
                 value = resolve(source, info, **args)
-            if type(value) not in SYNC_TYPES and self.is_awaitable(value):
-                return self._complete_later(field, value, path, info)
-            completed = self._complete(field, field.shape, value, path, info)
-            if type(completed) not in SYNC_TYPES and self.is_awaitable(completed):
-                return self._completed_later(field, completed, path)
+            return self._resolved(field, value, path, info)
         except Exception as raw_error:
             self._field_error(raw_error, field, path)
             return None
+
+    def _resolved(
+        self,
+        field: FieldPlan,
+        value: Any,
+        path: Path,
+        info: GraphQLResolveInfo[Any] | None = None,
+    ) -> Any:
+        """What a resolver gave, completed: the value, or an awaitable of it."""
+        if type(value) not in SYNC_TYPES and self.is_awaitable(value):
+            return self._complete_later(field, value, path, info)
+        completed = self._complete(field, field.shape, value, path, info)
+        if type(completed) not in SYNC_TYPES and self.is_awaitable(completed):
+            return self._completed_later(field, completed, path)
         return completed
 
     def _value(self, field: FieldPlan, value: Any, parent_path: Path | None) -> Any:

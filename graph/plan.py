@@ -221,26 +221,30 @@ ObjectRunner = Callable[[Any, Any, Any], Any]
 class SelectionPlan:
     """The fields selected on one object type, in response order."""
 
-    __slots__ = ("fields", "run", "type", "type_name")
+    __slots__ = ("entries", "fields", "run", "type", "type_name")
 
     def __init__(self, type_: GraphQLObjectType, fields: list[FieldPlan]) -> None:
         self.type = type_
         self.type_name = type_.name
         self.fields = fields
+        self.entries = tuple((f.mode, f.key, f.read, f.attribute, f.fast, f) for f in fields)
+        """What the executor's loop reads of each field, unpacked at once."""
         self.run: ObjectRunner | None = None
-        """The selection compiled (:mod:`comptoir.graph.compiled`), once the executor has."""
+        """The selection compiled (:mod:`comptoir.graph.compiled`), once it is."""
 
 
 class OperationPlan:
     """The root selection of an operation, and whether its root fields run one after the other."""
 
-    __slots__ = ("__weakref__", "ahead", "root", "serial")
+    __slots__ = ("__weakref__", "ahead", "root", "runs", "serial")
 
     def __init__(self, root: SelectionPlan, serial: bool) -> None:
         self.root = root
         self.serial = serial
         self.ahead = False
         """Whether its sub-selections were planned ahead (or are being planned)."""
+        self.runs = 0
+        """How many times it was run."""
 
 
 class _Variants:

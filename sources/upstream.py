@@ -31,19 +31,21 @@ Params = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
 class Writes:
-    """The requests to sources this process has started, and how many are not yet written.
+    """The requests to sources this process has started, how many are not yet written or answered.
 
     A request is written once its head has gone to the connection (a new
     connection first has to be opened): from then on, the source works on it
     whatever this process does, so a caller may wait for that before spending
-    a few milliseconds of CPU on something else.
+    a few milliseconds of CPU on something else. While some are not answered
+    yet, the process is waiting for its sources.
     """
 
-    __slots__ = ("started", "unwritten")
+    __slots__ = ("started", "unanswered", "unwritten")
 
     def __init__(self) -> None:
         self.started = 0
         self.unwritten = 0
+        self.unanswered = 0
 
 
 WRITES: Final = Writes()
@@ -186,6 +188,7 @@ class AiohttpUpstream:
         written = _Written()
         WRITES.started += 1
         WRITES.unwritten += 1
+        WRITES.unanswered += 1
         try:
             async with self._session.request(
                 method, url, data=data, headers=sent, trace_request_ctx=written
@@ -200,6 +203,7 @@ class AiohttpUpstream:
             raise UpstreamUnreachable(type(exc).__name__) from exc
         finally:
             written.mark()  # no longer waiting to be written, whatever happened
+            WRITES.unanswered -= 1
 
     async def aclose(self) -> None:
         """Close the pool's connections."""
