@@ -14,31 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import time
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
 
 import httpx
-
-
-SPIN_S = 0.002
-"""The end of a delay spent checking the clock: the loop's timers are a millisecond coarse."""
-
-
-async def _until(deadline: float) -> None:
-    """Wait until ``deadline`` (``perf_counter``), to a few microseconds rather than a millisecond.
-
-    A timer of the event loop fires up to a millisecond or two after it is due,
-    which a source of "50 ms per request" would add to every request of a
-    page; the last ``SPIN_S`` are spent checking the clock instead, letting
-    other requests through between checks.
-    """
-    early = deadline - time.perf_counter() - SPIN_S
-    if early > 0:
-        await asyncio.sleep(early)
-    while time.perf_counter() < deadline:
-        await asyncio.sleep(0)
 
 
 def _serve(upstream: str, ready: Connection) -> None:
@@ -52,7 +32,6 @@ def _serve(upstream: str, ready: Connection) -> None:
     client = httpx.AsyncClient(base_url=upstream, timeout=30)
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        arrived = time.perf_counter()
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
@@ -92,7 +71,7 @@ def _serve(upstream: str, ready: Connection) -> None:
                 if scope["method"] == "GET":
                     recorded[key] = found
             if state["delay_s"]:
-                await _until(arrived + state["delay_s"])
+                await asyncio.sleep(state["delay_s"])
             answer = found
         status, headers, content = answer
         await send(
