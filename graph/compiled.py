@@ -194,6 +194,8 @@ def _completion(source: _Source, index: int, field: FieldPlan) -> None:
         source.add(
             16,
             f"result = ex._plain_list(F{index}, {items}, run, value, p)",
+            "if type(result) is not list:",
+            f"    result = ex._completed_later(F{index}, result, p)",
         )
         source.add(12, "else:", f"    {generic}")
     else:

@@ -259,32 +259,18 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
         if inner is not None and inner.kind == OBJECT and inner.type.is_type_of is None:
             plan = field.children.get(inner.type) or self._child(field, inner.type)
             run = plan.run or self._runner(plan)
+        if (
+            run is not None
+            and type(value) is list
+            and self.plain_objects.issuperset(map(type, value))
+        ):
+            return self._plain_list(field, item_shape, run, value, path)
         is_awaitable = self.is_awaitable
-        plain_objects = self.plain_objects if run is not None else ()
         results: list[Any] = []
         pending: list[int] | None = None
         iterator = iter(value)
         try:
             for index, item in enumerate(iterator):
-                if type(item) in plain_objects:  # the usual item: its object's plan at once
-                    object_path = tuple_of(Path, (path, index, None))
-                    try:
-                        completed = run(self, item, object_path)  # type: ignore[misc]
-                    except Exception as raw_error:
-                        self._field_error(raw_error, field, object_path, item_shape)
-                        results.append(None)
-                        continue
-                    if type(completed) is dict:
-                        results.append(completed)
-                        continue
-                    results.append(
-                        self._item_completed_later(field, item_shape, completed, object_path)
-                    )
-                    if pending is None:
-                        pending = [index]
-                    else:
-                        pending.append(index)
-                    continue
                 item_path = None if leaves else tuple_of(Path, (path, index, None))
                 if type(item) not in SYNC_TYPES and is_awaitable(item):
                     item_path = item_path or tuple_of(Path, (path, index, None))
@@ -323,7 +309,12 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
         return gathered(results, pending)
 
     def _plain_list(
-        self, field: FieldPlan, item_shape: Shape, run: ObjectRunner, items: list[Any], path: Path
+        self,
+        field: FieldPlan,
+        item_shape: Shape,
+        run: ObjectRunner,
+        items: list[Any],
+        path: Path | None,
     ) -> Any:
         """A list whose items are all plain objects, each through ``run`` (the item type's plan).
 
@@ -351,7 +342,7 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
             raise
         if pending is None:
             return results
-        return self._completed_later(field, gathered(results, pending), path)
+        return gathered(results, pending)
 
     async def _item_later(
         self,
