@@ -63,7 +63,8 @@ def test_the_category_page_compiles_to_reads_by_name_and_inline_calls() -> None:
 
     media_source, _ = source_of(media)
     assert "source.url" in media_source and "source.kind" in media_source
-    assert "ex._plain_value(" in media_source  # the loop's way, for a value not its own serialization
+    # The loop's way, for a value that is not its own serialization (the kind, an enum).
+    assert "ex._plain_value(" in media_source
 
 
 CALLS: list[tuple[str, int]] = []
