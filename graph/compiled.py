@@ -28,6 +28,7 @@ category page's plans take the fast forms.
 from __future__ import annotations
 
 import keyword
+import logging
 from typing import Any
 
 from comptoir.graph.completion import SYNC_TYPES, gathered, noted
@@ -49,6 +50,8 @@ from comptoir.graph.plan import (
     Shape,
 )
 from graphql.pyutils import Path, Undefined
+
+log = logging.getLogger("comptoir.graph")
 
 
 def _fast_check(fast: type | None) -> str | None:
@@ -301,10 +304,18 @@ def compile_every_plan(operation: OperationPlan) -> None:
             pending.extend(field.children.values())
 
 
-def compile_plan(plan: SelectionPlan) -> ObjectRunner:
-    """``plan``'s runner: the executor's work on it, unrolled into a function of its own."""
-    text, names = source_of(plan)
-    code = compile(text, f"<selection {plan.type_name}>", "exec")
-    exec(code, names)  # noqa: S102  # source written above from the plan itself
+def compile_plan(plan: SelectionPlan) -> ObjectRunner | None:
+    """``plan``'s runner: the executor's work on it, unrolled into a function of its own.
+
+    ``None`` when it cannot be compiled (logged): the executor keeps looping
+    over the plan, which answers the same.
+    """
+    try:
+        text, names = source_of(plan)
+        code = compile(text, f"<selection {plan.type_name}>", "exec")
+        exec(code, names)  # noqa: S102  # source written above from the plan itself
+    except Exception:
+        log.exception("the selection on %s could not be compiled", plan.type_name)
+        return None
     runner: ObjectRunner = names["run"]
     return runner

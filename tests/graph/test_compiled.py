@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pytest
 import strawberry
+from comptoir.graph import compiled
 from comptoir.graph.compiled import source_of
-from comptoir.graph.executor import PlanExecutor
+from comptoir.graph.executor import PlanExecutor, execute_planned
 from comptoir.graph.field_access import CONTEXT_CALL, NEEDS_INFO
 from comptoir.graph.plan import FieldPlan, SelectionPlan, planner_for
 from comptoir.graph.schema import build_schema
-from graphql import GraphQLObjectType, get_named_type, parse
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLObjectType,
+    execute,
+    get_named_type,
+    parse,
+)
 
 from tests.graph.queries import PLP_QUERY
 
@@ -103,15 +112,40 @@ class NumbersQuery:
         return [Number(n=n) for n in range(4)]
 
 
+NUMBERS = strawberry.Schema(query=NumbersQuery)
+
+
 def _answers(planned: bool, runs: int = 1) -> tuple[Any, list[tuple[str, int]]]:
-    """The last of ``runs`` answers (a plan is compiled at its second run), and every call."""
+    """The last of ``runs`` answers of one document, and every call.
+
+    One document, as comptoir's document cache keeps it: its plans are
+    compiled at its second run (:func:`_compiled` says whether they were).
+    """
     CALLS.clear()
-    options = {"execution_context_class": PlanExecutor} if planned else {}
-    schema = strawberry.Schema(query=NumbersQuery, **options)  # type: ignore[arg-type]
+    document = parse("{ numbers { n halved } }")
+    context = {"offset": 10}
     for _ in range(runs):
-        result = schema.execute_sync("{ numbers { n halved } }", context_value={"offset": 10})
-        assert result.errors is None
+        if planned:
+            result = execute_planned(NUMBERS._schema, document, context_value=context)
+        else:
+            result = execute(NUMBERS._schema, document, context_value=context)
+        assert isinstance(result, ExecutionResult) and result.errors is None
+    LAST.clear()
+    LAST.append(document)
     return result.data, list(CALLS)
+
+
+LAST: list[DocumentNode] = []
+"""The document :func:`_answers` ran last."""
+
+
+def _compiled() -> bool:
+    """Whether every selection of the last document's plan was compiled."""
+    executor = PlanExecutor.build(NUMBERS._schema, LAST[0])
+    assert isinstance(executor, PlanExecutor)
+    root = planner_for(NUMBERS._schema).operation_plan(executor).root
+    numbers = root.fields[0].children
+    return root.run is not None and all(p.run is not None for p in numbers.values())
 
 
 def test_a_context_call_is_taken_when_it_answers_and_the_resolver_called_when_it_cannot() -> None:
@@ -120,9 +154,9 @@ def test_a_context_call_is_taken_when_it_answers_and_the_resolver_called_when_it
     assert through_core == [("info", n) for n in range(4)]  # strawberry knows nothing of it
     once = [("context", 0), ("info", 1), ("context", 2), ("info", 3)]
     got, looped = _answers(True)  # the first run loops over the plan
-    assert got == expected and looped == once
-    got, compiled = _answers(True, runs=2)  # the second runs it compiled
-    assert got == expected and compiled == once * 2
+    assert got == expected and looped == once and not _compiled()
+    got, twice = _answers(True, runs=2)  # the second runs it compiled
+    assert got == expected and twice == once * 2 and _compiled()
 
 
 def test_a_field_with_arguments_is_left_to_the_executor() -> None:
@@ -133,3 +167,19 @@ def test_a_field_with_arguments_is_left_to_the_executor() -> None:
     assert isinstance(name, FieldPlan) and name.args  # a literal argument
     index = product.fields.index(name)
     assert f"ex._resolve(F{index}, source, path)" in text and names[f"F{index}"] is name
+
+
+def test_a_plan_that_cannot_be_compiled_is_looped_over(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected, _ = _answers(False)
+
+    def broken(plan: SelectionPlan) -> tuple[str, dict[str, Any]]:
+        return "def run(:\n", {}
+
+    monkeypatch.setattr(compiled, "source_of", broken)
+    got, calls = _answers(True, runs=3)  # compiled at the second run: it fails, and is logged
+    assert got == expected and not _compiled()
+    assert calls == [("context", 0), ("info", 1), ("context", 2), ("info", 3)] * 3
+    assert "could not be compiled" in caplog.text
+    assert all(compiled.compile_plan(p) is None for p in _plans(PLP_QUERY, {"first": 1}).values())

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 from comptoir.graph.executor import PlanExecutor, execute_planned
-from graphql import ExecutionResult, GraphQLSchema, execute, get_introspection_query, parse
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLSchema,
+    execute,
+    get_introspection_query,
+    parse,
+)
 from graphql.execution import MiddlewareManager
 from graphql.validation import validate
 
@@ -137,13 +144,13 @@ def outcome(result: ExecutionResult) -> tuple[Any, list[Any]]:
 
 async def run(
     schema: GraphQLSchema,
-    query: str,
+    query: str | DocumentNode,
     variables: dict[str, Any] | None = None,
     root: Any = None,
     *,
     planned: bool,
 ) -> tuple[Any, list[Any]]:
-    document = parse(query)
+    document = parse(query) if isinstance(query, str) else query
     assert validate(schema, document) == []
     LOG.clear()
     if planned:
@@ -161,10 +168,18 @@ async def same_answer(
     schema: GraphQLSchema = SCHEMA,
     root: Any = None,
 ) -> tuple[Any, list[Any]]:
-    """Run with graphql-core's executor, then twice with plans (fresh, then cached): all equal."""
+    """Run with graphql-core's executor, then with plans: all equal.
+
+    With plans: a new document twice (its plans looped over), then one
+    document three times (looped over, compiled at its second run, then run
+    compiled again).
+    """
     expected = await run(schema, query, variables, root, planned=False)
     assert await run(schema, query, variables, root, planned=True) == expected
     assert await run(schema, query, variables, root, planned=True) == expected
+    document = parse(query)
+    for _ in range(3):
+        assert await run(schema, document, variables, root, planned=True) == expected
     return expected
 
 
