@@ -257,8 +257,7 @@ class PlanCompletion(StrawberryGraphQLCoreExecutionContext):
         # Items of an object type without is_type_of go straight to the object's plan.
         run = None
         if inner is not None and inner.kind == OBJECT and inner.type.is_type_of is None:
-            plan = field.children.get(inner.type) or self._child(field, inner.type)
-            run = plan.run or self._runner(plan)
+            run = self._runner(field.children.get(inner.type) or self._child(field, inner.type))
         if (
             run is not None
             and type(value) is list

@@ -270,32 +270,22 @@ class PlanExecutor(PlanCompletion):
                     try:
                         value = read(source, attribute)
                     except Exception as raw_error:
-                        self._field_error(
-                            raw_error, field, tuple_of(Path, (path, key, plan.type_name))
-                        )
-                        results[key] = None
+                        self._plain_error(raw_error, field, path, results)
                         continue
                     # str, bool and int values that serialize to themselves
                     if type(value) is fast and (
                         fast is not int or MIN_INT <= value <= MAX_INT  # type: ignore[operator]
                     ):
                         results[key] = value
-                        continue
-                    if value is None and not field.non_null:
-                        results[key] = None
-                        continue
-                    result = self._value(field, value, path)
-                elif mode == TYPENAME:
+                    else:
+                        pending = self._plain_value(field, value, path, results, pending)
+                    continue
+                if mode == TYPENAME:
                     results[key] = plan.type_name
                     continue
-                else:
-                    result = self._resolve(field, source, path)
-                results[key] = result
+                result = results[key] = self._resolve(field, source, path)
                 if type(result) not in SYNC_TYPES and is_awaitable(result):
-                    if pending is None:
-                        pending = [key]
-                    else:
-                        pending.append(key)
+                    pending = noted(pending, key)
         except Exception:
             if pending:  # other fields' awaitables may fail too: settle them
                 self.settle_in_background([results[key] for key in pending])

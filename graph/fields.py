@@ -77,17 +77,15 @@ def catalog_field(
             await prefetch(scope, root.products, reads | reads_below(info))
             return run(root, scope)
 
-        def resolve(self: R, info: GraphInfo) -> T | Awaitable[T]:
-            scope = info.context.scope
-            if scope.catalog.is_loaded(reads, self.products):
-                return run(self, scope)
-            return later(self, info)
-
         def in_context(self: R, context: GraphContext) -> T | object:
             scope = context.scope
             if scope.catalog.is_loaded(reads, self.products):
                 return run(self, scope)
             return NEEDS_INFO  # loading it reads the selection below: see ``later``
+
+        def resolve(self: R, info: GraphInfo) -> T | Awaitable[T]:
+            value = in_context(self, info.context)
+            return later(self, info) if value is NEEDS_INFO else cast(T, value)
 
         resolve.__name__ = compute.__name__
         resolve.__doc__ = compute.__doc__

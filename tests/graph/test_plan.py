@@ -18,6 +18,7 @@ from comptoir.graph.plan import (
     OperationPlan,
     planner_for,
 )
+from comptoir.sources.upstream import AiohttpUpstream
 from graphql import DocumentNode, parse
 
 from tests.graph.executor_schemas import strawberry_schema
@@ -129,7 +130,53 @@ async def test_sub_selections_are_planned_while_the_operation_waits_for_its_sour
     (field,) = plan.root.fields
     (child,) = field.children.values()  # planned before the answer, not after it
     assert [f.key for f in child.fields] == ["id", "label"]
+    assert child.run is None  # no request to a source out: nothing compiled meanwhile
     answered.set()
     done = await running
     assert done.errors is None
     assert done.data == {"itemFromSource": {"id": "i1", "label": "i1"}}
+
+
+async def _held_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A source that answers once :data:`RELEASE` is set."""
+    await reader.readuntil(b"\r\n\r\n")
+    await RELEASE.wait()
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    await writer.drain()
+    writer.close()
+
+
+RELEASE = asyncio.Event()
+
+
+async def test_sub_selections_are_compiled_while_requests_to_sources_are_unanswered() -> None:
+    RELEASE.clear()
+    server = await asyncio.start_server(_held_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    upstream = AiohttpUpstream(
+        f"http://127.0.0.1:{port}", token=None, timeout_s=5.0, max_connections=2
+    )
+    try:
+        out = asyncio.ensure_future(upstream.request("GET", "/slow"))
+        await asyncio.sleep(0.02)  # the request is out, its answer held
+        document = parse('{ itemFromSource(id: "i2") { id label } }')
+        answered = asyncio.Event()
+        result = execute_planned(SCHEMA, document, context_value={"source_answered": answered})
+        assert isinstance(result, Awaitable)
+        running = asyncio.ensure_future(result)
+        await asyncio.sleep(0.05)
+        plan = plan_of(document)
+        (child,) = plan.root.fields[0].children.values()
+        assert plan.root.run is not None and child.run is not None  # compiled while waiting
+        RELEASE.set()
+        assert (await out).status_code == 200
+        answered.set()
+        done = await running
+        assert done.errors is None
+        assert done.data == {"itemFromSource": {"id": "i2", "label": "i2"}}
+    finally:
+        await upstream.aclose()
+        server.close()
+        await server.wait_closed()
