@@ -56,6 +56,7 @@ async def _soak(url: str, pid: int, seconds: float, every: float, pages: int) ->
     latencies: list[float] = []  # the category page's
     walked_pages: list[float] = []  # the further pages'
     failures = 0
+    refused = 0
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(
         base_url=url, headers=HEADERS, timeout=30, limits=limits
@@ -65,13 +66,17 @@ async def _soak(url: str, pid: int, seconds: float, every: float, pages: int) ->
         async def ask(
             variables: dict[str, Any], into: list[float] = latencies
         ) -> dict[str, Any] | None:
-            nonlocal failures
+            nonlocal failures, refused
             started = time.perf_counter()
             response = await client.post(
                 "/graphql", json={"query": PLP_QUERY, "variables": variables}
             )
-            into.append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
             body: dict[str, Any] = response.json()
+            if response.status_code == 429:  # the channel's budget, spent: neither timed nor failed
+                refused += 1
+                return None
+            into.append(elapsed)
             if response.status_code != 200 or body.get("errors"):
                 failures += 1
                 return None
@@ -101,13 +106,15 @@ async def _soak(url: str, pid: int, seconds: float, every: float, pages: int) ->
             while time.perf_counter() < stop_at:
                 await asyncio.sleep(every)
                 window, failed, walked = latencies[:], failures, len(walked_pages)
+                counts = f"   failed {failed}" if failed else ""
+                counts += f"   refused (429) {refused}" if refused else ""
                 latencies.clear()
                 walked_pages.clear()
                 print(
                     f"{time.perf_counter() - started:6.0f} {len(window) / every:8.1f}"
                     f" {pct(window, 50) * 1000:8.2f} {pct(window, 99) * 1000:8.2f}"
                     f" {max(window, default=0) * 1000:8.1f} {walked / every:8.1f}"
-                    f" {_rss_mib(pid):8.1f}" + (f"   failed {failed}" if failed else ""),
+                    f" {_rss_mib(pid):8.1f}{counts}",
                     flush=True,
                 )
 
