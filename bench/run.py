@@ -83,7 +83,7 @@ def bench_channels(folder: Path) -> Path:
 
 
 class ComptoirProcess:
-    """``python -m uvicorn`` running comptoir (one process) against the fault proxy."""
+    """``comptoir serve`` (one worker unless told otherwise) against the fault proxy's URLs, in a process of its own."""
 
     def __init__(
         self,
