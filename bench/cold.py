@@ -51,22 +51,12 @@ def _post(connection: http.client.HTTPConnection, body: dict[str, Any]) -> dict[
     return answer
 
 
-class _Urls:
-    """What :class:`ComptoirProcess` needs of a proxy: a URL per source."""
-
-    def __init__(self, replay: ReplaySources) -> None:
-        self.replay = replay
-
-    def url(self, source: str) -> str:
-        return self.replay.url(source)
-
-
 def cold_runs(replay: ReplaySources, workdir: Path, runs: int) -> tuple[list[float], list[int]]:
     """Time ``runs`` cold pages, each in a fresh comptoir process."""
     times: list[float] = []
     counts: list[int] = []
     for _ in range(runs):
-        process = ComptoirProcess(_Urls(replay), workdir)  # type: ignore[arg-type]
+        process = ComptoirProcess(replay, workdir)
         # http.client, not httpx: the clock should see comptoir, not the client's own work.
         connection = http.client.HTTPConnection("127.0.0.1", process.port, timeout=30)
         try:

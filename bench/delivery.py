@@ -78,23 +78,13 @@ PAGE_VARS: dict[str, Any] = {
 }
 
 
-class _Urls:
-    """What :class:`ComptoirProcess` needs of a proxy: a URL per source."""
-
-    def __init__(self, replay: ReplaySources) -> None:
-        self.replay = replay
-
-    def url(self, source: str) -> str:
-        return self.replay.url(source)
-
-
 @contextmanager
 def comptoir(replay: ReplaySources, workdir: Path, **env: str) -> Iterator[httpx.Client]:
     """A fresh comptoir process with ``COMPTOIR_*`` overrides, and a client to it."""
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
-        process = ComptoirProcess(_Urls(replay), workdir)  # type: ignore[arg-type]
+        process = ComptoirProcess(replay, workdir)
     finally:
         for name, value in saved.items():
             if value is None:

@@ -45,23 +45,13 @@ from comptoir.graph.hooks import signature_of  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
-from run import HEADERS, PLP_VARS, ComptoirProcess  # noqa: E402
+from run import HEADERS, PLP_VARS, BaseUrls, ComptoirProcess  # noqa: E402
 
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.servers import ServerThread  # noqa: E402
 
 HOOK_SECRET = "bench-erp-hook-secret"  # noqa: S105  # a throwaway secret of the benchmark
 PRICE_LIST = "EUR-WEB"
-
-
-class _Sources:
-    """What :class:`ComptoirProcess` needs: a URL per source."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base.rstrip("/")
-
-    def url(self, source: str) -> str:
-        return f"{self.base}/{source}"
 
 
 def _prices_by_sku(answer: Any) -> dict[str, Decimal]:
@@ -148,7 +138,7 @@ def main() -> None:
             sources_url = stack.enter_context(ServerThread(build_reference_app(data, {}))).url
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         os.environ["COMPTOIR_ERP_HOOK_SECRET"] = HOOK_SECRET
-        process = ComptoirProcess(_Sources(sources_url), workdir)  # type: ignore[arg-type]
+        process = ComptoirProcess(BaseUrls(sources_url), workdir)
         stack.callback(process.stop)
         gateways = [
             Gateway(

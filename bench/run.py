@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,6 +31,7 @@ from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
 from comptoir.sources.registry import SOURCES  # noqa: E402
 
+from comptoir.channels import demo_channels_text  # noqa: E402
 from tests.graph.queries import PLP_QUERY  # noqa: E402
 from tests.support.fault_proxy import FaultProxy  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
@@ -71,9 +72,8 @@ def bench_channels(folder: Path) -> Path:
     past that, and the answers then refused (HTTP 429) would be counted as
     errors, or as throughput. The budget is still counted, as deployed.
     """
-    text = (ROOT / "comptoir" / "demo" / "channels.toml").read_text()
     lines = []
-    for line in text.splitlines():
+    for line in demo_channels_text().splitlines():
         lines.append(line)
         if line.startswith("[channels."):
             lines.append(f"rate_limit = {BENCH_RATE_LIMIT}")
@@ -82,12 +82,31 @@ def bench_channels(folder: Path) -> Path:
     return path
 
 
+class SourceUrls(Protocol):
+    """Where comptoir finds its sources: a fault proxy, a replay, or :class:`BaseUrls`."""
+
+    def url(self, source: str) -> str:
+        """The base URL of ``source``."""
+        ...
+
+
+class BaseUrls:
+    """Every source under one base URL, as the reference sources serve them (``<base>/<source>``)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+
+    def url(self, source: str) -> str:
+        """The base URL of ``source``."""
+        return f"{self.base}/{source}"
+
+
 class ComptoirProcess:
-    """``comptoir serve`` (one worker unless told otherwise) against the fault proxy's URLs, in a process of its own."""
+    """``comptoir serve`` (one worker unless told otherwise) against ``proxy``'s sources, in a process of its own."""
 
     def __init__(
         self,
-        proxy: FaultProxy,
+        proxy: SourceUrls,
         data_dir: Path,
         redis_url: str | None = None,
         *,

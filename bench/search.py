@@ -163,7 +163,7 @@ def _pages(reference_url: str, proxy: FaultProxy, data_dir: Path, category: str,
         times: list[float] = []
         counts: list[int] = []
         for _ in range(runs):
-            process = ComptoirProcess(replay, workdir)  # type: ignore[arg-type]  # urls by source
+            process = ComptoirProcess(replay, workdir)
             try:
                 with httpx.Client(base_url=process.url, timeout=30) as client:
                     check(post(client, "{ __typename }", {}), "warm-up")  # the process only

@@ -149,7 +149,7 @@ def main() -> None:
         redis = RedisServer().__enter__() if args.redis else None
         try:
             process = ComptoirProcess(
-                replay,  # type: ignore[arg-type]
+                replay,
                 workdir,
                 redis.url if redis else None,
                 response_cache=args.response_cache == "on",

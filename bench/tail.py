@@ -42,7 +42,7 @@ import orjson  # noqa: E402
 from comptoir.sources.reference.apps import build_reference_app  # noqa: E402
 from comptoir.sources.reference.generate import ensure_demo_data  # noqa: E402
 from comptoir.sources.reference.scale import DemoScale  # noqa: E402
-from run import HEADERS, ComptoirProcess, check  # noqa: E402
+from run import HEADERS, BaseUrls, ComptoirProcess, check  # noqa: E402
 
 from tests.support.redis_server import RedisServer  # noqa: E402
 from tests.support.servers import ServerThread, free_port  # noqa: E402
@@ -93,16 +93,6 @@ const run = (duration, times) => new Promise((resolve, reject) => {
 """
 
 
-class _Urls:
-    """What :class:`ComptoirProcess` needs of a proxy: a URL per source."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def url(self, source: str) -> str:
-        return f"{self.base}/{source}"
-
-
 def _load(
     autocannon: Path, url: str, body: Path, headers: dict[str, str], args: Any
 ) -> dict[str, Any]:
@@ -144,7 +134,7 @@ def main() -> None:
         RedisServer() as redis,
         tempfile.TemporaryDirectory(prefix="comptoir-tail-") as folder,
     ):
-        process = ComptoirProcess(_Urls(reference.url), workdir, redis.url)  # type: ignore[arg-type]
+        process = ComptoirProcess(BaseUrls(reference.url), workdir, redis.url)
         constant: subprocess.Popen[bytes] | None = None
         try:
             body = Path(folder) / "body.json"

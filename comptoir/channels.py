@@ -204,10 +204,15 @@ def parse_channels(text: str) -> ChannelRegistry:
     return ChannelRegistry(channels)
 
 
+def demo_channels_text() -> str:
+    """The channels file shipped with comptoir (its demo channels), as text."""
+    return resources.files("comptoir").joinpath("demo/channels.toml").read_text("utf-8")
+
+
 def load_channels(path: Path | None) -> ChannelRegistry:
     """The channels of ``path``, or the demo channels shipped with comptoir."""
     if path is None:
-        text = resources.files("comptoir").joinpath("demo/channels.toml").read_text("utf-8")
+        text = demo_channels_text()
     else:
         try:
             text = path.read_text("utf-8")
